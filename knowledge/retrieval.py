@@ -44,8 +44,8 @@ def parent_of(row_id: str) -> str:
 @dataclass(frozen=True)
 class FusionConfig:
     dense_weight: float = 1.0
-    lexical_weight: float = 0.35
-    rrf_k: int = 60
+    lexical_weight: float = 0.2
+    rrf_k: int = 5
     candidates: int = 50
     duplicate_threshold: float = 0.95
 
