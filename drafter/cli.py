@@ -165,22 +165,36 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"drafter {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("ingest", help="import Q&As and FAQ articles into the knowledge base",
-                       description="Import JSONL/CSV files (upsert by id: re-importing is safe). "
-                       "A broken line is reported with its file and line number; the rest lands.")
+    p = sub.add_parser(
+        "ingest",
+        help="import Q&As and FAQ articles into the knowledge base",
+        description="Import JSONL/CSV files (upsert by id: re-importing is safe). "
+        "A broken line is reported with its file and line number; the rest lands.",
+    )
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (.jsonl, .csv)")
     p.add_argument("--sample", action="store_true", help="also import the shipped sample KB")
-    p.add_argument("--format", default="auto",
-                   help="auto (default), drafter, medquad-articles, medquad-qa, doctor-qa, liveqa, "
-                   "covid-faq, question-answer")
-    p.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
-                   help="generic CSV/JSONL: which column holds a field, e.g. --map question=body")
+    p.add_argument(
+        "--format",
+        default="auto",
+        help="auto (default), drafter, medquad-articles, medquad-qa, doctor-qa, liveqa, "
+        "covid-faq, question-answer",
+    )
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="generic CSV/JSONL: which column holds a field, e.g. --map question=body",
+    )
     p.add_argument("--kind", choices=["qa", "faq"], help="with --map: what the rows are")
     p.add_argument("--limit", type=int, help="import at most N rows per file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
-    p = sub.add_parser("search", help="find similar past Q&As and related FAQ articles",
-                       description="Hybrid search (meaning + words) over the knowledge base.")
+    p = sub.add_parser(
+        "search",
+        help="find similar past Q&As and related FAQ articles",
+        description="Hybrid search (meaning + words) over the knowledge base.",
+    )
     p.add_argument("question")
     p.add_argument("--specialty", help="only this specialty, e.g. Orthopedics")
     p.add_argument("--age", help="only this age group, e.g. 70-79")
@@ -193,10 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="what the knowledge base holds")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("eval-retrieval", help="score BM25, dense and hybrid on labelled pairs",
-                       description="Indexes every question_2 into a throw-away store, queries "
-                       "with each question_1 and reports recall@1, recall@5, MRR and the share "
-                       "of groups where the label-1 partner ranks above the label-0 one.")
+    p = sub.add_parser(
+        "eval-retrieval",
+        help="score BM25, dense and hybrid on labelled pairs",
+        description="Indexes every question_2 into a throw-away store, queries "
+        "with each question_1 and reports recall@1, recall@5, MRR and the share "
+        "of groups where the label-1 partner ranks above the label-0 one.",
+    )
     p.add_argument("pairs", metavar="PAIRS.jsonl")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, help="use only the first N groups")

@@ -47,7 +47,7 @@ def normalize_sex(value: str | None) -> str | None:
 
 
 def normalize_specialty(value: str | None) -> str | None:
-    """Specialties compare case-insensitively; stored in title case ('Obstetrics and Gynecology')."""
+    """Specialties compare case-insensitively and are stored title-cased."""
     if value is None or not value.strip():
         return None
     words = value.strip().split()

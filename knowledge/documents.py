@@ -74,7 +74,7 @@ def _pieces(text: str) -> list[str]:
 
 def faq_rows(record: FaqArticle) -> list[IndexRow]:
     """An article is indexed a section at a time (`id#n`); hits are folded back to the article."""
-    rows = []
+    rows: list[IndexRow] = []
     for heading, text in split_sections(record.body) or [("", record.body)]:
         for piece in _pieces(text):
             n = len(rows)

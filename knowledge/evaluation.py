@@ -1,4 +1,4 @@
-"""`drafter eval-retrieval`: recall@1/5, MRR and positive-above-negative on labelled question pairs."""
+"""`drafter eval-retrieval`: recall@1/5, MRR and positive-above-negative on question pairs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""BM25 over one collection (bm25s), persisted beside the store and rebuilt when the store changes."""
+"""BM25 over one collection (bm25s), saved beside the store, rebuilt when the store changes."""
 
 from __future__ import annotations
 

@@ -68,8 +68,11 @@ class HybridRetriever:
         self.max_chars = settings.max_question_chars if settings else 6000
         self.fusion = fusion or (
             FusionConfig(
-                settings.dense_weight, settings.lexical_weight, settings.rrf_k,
-                settings.candidates, settings.duplicate_threshold,
+                settings.dense_weight,
+                settings.lexical_weight,
+                settings.rrf_k,
+                settings.candidates,
+                settings.duplicate_threshold,
             )  # fmt: skip
             if settings
             else FusionConfig()

@@ -1,4 +1,4 @@
-"""The Chroma adapter: the only module that imports chromadb. Embedded by default, a server by URL."""
+"""The Chroma adapter, the only module importing chromadb: embedded by default, a server by URL."""
 
 from __future__ import annotations
 

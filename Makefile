@@ -1,0 +1,56 @@
+# Drafter: `make run` starts the app on the sample knowledge base; `make test` runs the tests.
+# Each target does its own set-up (virtualenv, pinned packages, knowledge base).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DATA   ?= var
+KB     := $(DATA)/chroma/.sample-loaded
+PORT   ?= 8501
+SAMPLE := $(wildcard knowledge/sample/*.jsonl)
+
+.PHONY: run test test-fast bench lint format kb clean help
+
+help:
+	@echo "make run    - install, build the sample knowledge base, start the app on http://127.0.0.1:$(PORT)"
+	@echo "make test   - install and run the whole test suite"
+	@echo "make bench  - retrieval benchmarks (needs ../shared/data; skips cleanly without it)"
+	@echo "make lint   - ruff check, ruff format --check, mypy"
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+$(KB): $(STAMP) $(SAMPLE)
+	DRAFTER_DATA_DIR=$(DATA) $(BIN)/drafter ingest --sample --quiet
+	@touch $@
+
+kb: $(KB)
+
+run: $(KB)
+	@echo "Drafter is starting on http://127.0.0.1:$(PORT) (Ctrl-C stops it)"
+	DRAFTER_DATA_DIR=$(DATA) $(BIN)/drafter ui --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not server"
+
+bench: $(STAMP)
+	$(BIN)/python bench/retrieval.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) $(DATA) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,50 @@
+"""Shared bits of the benchmarks: where the data is, timing helpers, a scratch store."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from drafter.settings import Settings, load_settings
+from knowledge.retrieval import HybridRetriever
+from knowledge.store import KnowledgeStore
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def need_shared(*parts: str) -> Path | None:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        print(f"skip: {path} is absent")
+        return None
+    return path
+
+
+@contextmanager
+def scratch_retriever(settings: Settings | None = None) -> Iterator[HybridRetriever]:
+    """A retriever over an empty throw-away embedded store."""
+    base = settings or load_settings()
+    with tempfile.TemporaryDirectory(prefix="drafter-bench-") as tmp:
+        scratch = base.model_copy(update={"data_dir": Path(tmp), "chroma_url": None})
+        store = KnowledgeStore.open(scratch, create=True)
+        yield HybridRetriever(store, base.make_embedder(), scratch.index_dir, settings=scratch)
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """p50 and p95 in milliseconds."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+def timed(func: Callable[[], object], repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        func()
+        out.append(time.perf_counter() - started)
+    return out

@@ -1,0 +1,182 @@
+"""Shared fixtures: the real local embedder, the sample knowledge base, isolated settings, and a
+real `chroma run` server. Nothing here fakes a backend; everything lives under pytest tmp dirs."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drafter.cli import main
+from drafter.settings import Settings, load_settings
+from knowledge import SAMPLE_DIR
+from knowledge.embeddings import Embedder
+from knowledge.ingest import ImportReport, ingest_files
+from knowledge.retrieval import HybridRetriever
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SAMPLE_FILES = sorted(SAMPLE_DIR.glob("*.jsonl"))
+
+WriteJsonl = Callable[[Path, Iterable[Mapping[str, Any] | str]], Path]
+MakeSettings = Callable[..., Settings]
+MakeKb = Callable[..., HybridRetriever]
+
+
+@dataclass(frozen=True)
+class SampleKb:
+    settings: Settings
+    retriever: HybridRetriever
+    reports: list[ImportReport]
+
+
+@dataclass(frozen=True)
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+RunCli = Callable[..., CliResult]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No DRAFTER_* leaks in from the caller, no `.env` is read, `var/` is never the default."""
+    for name in list(os.environ):
+        if name.startswith("DRAFTER_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DRAFTER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The bundled all-MiniLM-L6-v2, loaded once (make_embedder caches per process)."""
+    model = load_settings(data_dir=Path("unused")).make_embedder()
+    model.embed(["warm up"])
+    return model
+
+
+@pytest.fixture(scope="session")
+def sample_kb(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> SampleKb:
+    """The shipped sample (72 Q&As + 27 FAQ articles) ingested once; read-only for tests."""
+    settings = load_settings(data_dir=tmp_path_factory.mktemp("sample_kb"))
+    writer = settings.make_retriever(store=settings.make_store(create=True))
+    reports = ingest_files(writer, SAMPLE_FILES)
+    return SampleKb(settings, settings.make_retriever(), reports)
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> MakeSettings:
+    """Settings over a fresh data dir under tmp_path; keyword overrides go to load_settings."""
+    counter = iter(range(1_000_000))
+
+    def make(**overrides: object) -> Settings:
+        overrides.setdefault("data_dir", tmp_path / f"kb{next(counter)}")
+        return load_settings(**overrides)
+
+    return make
+
+
+@pytest.fixture
+def write_jsonl() -> WriteJsonl:
+    """Write rows (dicts become JSON, strings are written verbatim) one per line."""
+
+    def write(path: Path, rows: Iterable[Mapping[str, Any] | str]) -> Path:
+        lines = [row if isinstance(row, str) else json.dumps(row) for row in rows]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def make_kb(make_settings: MakeSettings, embedder: Embedder) -> MakeKb:
+    """A small private store: ingest the given files, return a retriever over it."""
+
+    def make(paths: Sequence[Path], settings: Settings | None = None, **kw: Any) -> HybridRetriever:
+        settings = settings or make_settings()
+        writer = settings.make_retriever(store=settings.make_store(create=True))
+        ingest_files(writer, list(paths), **kw)
+        return settings.make_retriever()
+
+    return make
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> RunCli:
+    """`drafter ARGS...` in-process; returns exit code and captured stdout/stderr."""
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse: --help, usage errors
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` server on a free local port; yields its URL."""
+    exe = Path(sys.executable).parent / "chroma"
+    if not exe.exists():
+        pytest.skip(f"{exe} not installed")
+    root = tmp_path_factory.mktemp("chroma_server")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    cmd = [str(exe), "run", "--path", str(root / "data"), "--host", "127.0.0.1", "--port", str(port)]
+    with (root / "server.log").open("wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                tail = (root / "server.log").read_text(errors="replace")[-2000:]
+                pytest.fail(f"chroma server did not come up on {url}:\n{tail}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+@pytest.fixture
+def server_settings(chroma_server: str, make_settings: MakeSettings) -> Settings:
+    """Settings pointing at the shared server, with a collection prefix of this test's own."""
+    return make_settings(chroma_url=chroma_server, collection_prefix=f"t{uuid.uuid4().hex[:12]}")

@@ -1,0 +1,1 @@
+"""Drafter's Streamlit app."""
