@@ -80,7 +80,7 @@ RULES: tuple[RedFlagRule, ...] = (
         "now (988 in the US, 116 123 Samaritans in the UK and Ireland) and stay with someone.",
         _p(r"\bsuicid", r"\bkill(ing)? (myself|me)\b", r"\bend(ing)? (my|it all|my own) ?life\b",
            r"\bend it all\b", r"\b(don'?t|do not) want to (live|be alive|wake up)",
-           r"\bbetter off dead\b", r"\bself[- ]harm", r"\b(hurt|harm|cut)(ting)? myself\b",
+           r"\bbetter off\b[^.]{0,30}\bdead\b", r"\b(want|wanting|wish) (to die|i (was|were) dead)\b", r"\bself[- ]harm", r"\b(hurt|harm|cut)(ting)? myself\b",
            r"\bno reason to live\b"),
     ),  # fmt: skip
     RedFlagRule(
