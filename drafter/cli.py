@@ -102,14 +102,18 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from knowledge.render import print_hits
 
     retriever = settings.make_retriever()
-    filters = Filters(args.specialty, args.age, args.sex)
+    try:
+        filters = Filters(args.specialty, args.age, args.sex)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     k, m = args.k or settings.similar_k, args.m or settings.faq_k
     if args.mode == "hybrid":
         result = retriever.page(args.question, filters=filters, k=k, m=m)
         qa, faq, seconds = result.similar_qa, result.related_faq, result.seconds
     else:
         qa = retriever.search(args.question, kind="qa", k=k, filters=filters, mode=args.mode)
-        faq = retriever.search(args.question, kind="faq", k=m, mode=args.mode)
+        faq_filters = Filters(specialty=filters.specialty)
+        faq = retriever.search(args.question, kind="faq", k=m, filters=faq_filters, mode=args.mode)
         seconds = 0.0
     if args.json:
         print(json.dumps({"query": args.question.strip(), "mode": args.mode,

@@ -35,8 +35,14 @@ def normalize_age_group(value: str | int | None) -> str | None:
     return AGE_GROUPS[low // 10]
 
 
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be text, got {type(value).__name__}")
+    return value
+
+
 def normalize_sex(value: str | None) -> str | None:
-    if value is None or not value.strip():
+    if value is None or not _text(value, "sex").strip():
         return None
     text = value.strip().lower()
     aliases = {"f": "female", "woman": "female", "m": "male", "man": "male"}
@@ -48,10 +54,17 @@ def normalize_sex(value: str | None) -> str | None:
 
 def normalize_specialty(value: str | None) -> str | None:
     """Specialties compare case-insensitively and are stored title-cased."""
-    if value is None or not value.strip():
+    if value is None or not _text(value, "specialty").strip():
         return None
     words = value.strip().split()
-    return " ".join(w if w.lower() in {"and", "of"} else w[:1].upper() + w[1:] for w in words)
+    return " ".join(
+        w.lower()
+        if w.lower() in {"and", "of"}
+        else w
+        if w.isupper() and len(w) <= 3  # acronyms: ENT, ICU
+        else w[:1].upper() + w[1:].lower()
+        for w in words
+    )
 
 
 class _Record(BaseModel):

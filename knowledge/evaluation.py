@@ -127,7 +127,10 @@ def evaluate_pairs(
     """Index every question_2 in a throw-away store, query with each question_1, score 3 ways."""
     pairs = load_pairs(path)
     if limit:
-        pairs = PairSet(pairs.documents, pairs.queries[:limit], pairs.issues)
+        queries = pairs.queries[:limit]
+        wanted = {q.positive for q in queries} | {q.negative for q in queries if q.negative}
+        documents = {k: v for k, v in pairs.documents.items() if k in wanted}
+        pairs = PairSet(documents, queries, pairs.issues)
     with tempfile.TemporaryDirectory(prefix="drafter-eval-") as tmp:
         scratch = settings.model_copy(
             update={"data_dir": Path(tmp), "chroma_path": None, "chroma_url": None}

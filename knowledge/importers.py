@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,9 +145,16 @@ FORMATS: dict[str, Format] = {
 }  # fmt: skip
 
 
+# Fields only our own schema has: a row with any of them is ours, even if it is incomplete.
+_DRAFTER_ONLY = frozenset(QAPair.model_fields) | frozenset(FaqArticle.model_fields)
+_DRAFTER_ONLY -= {"id", "title", "question", "answer", "source_url", "url", "specialty"}
+
+
 def detect_format(row: Row) -> Format:
-    """The first format (in FORMATS order) whose signature fields the row has."""
+    """Our schema if the row has a field only it has; else the first format whose fields match."""
     keys = set(row)
+    if keys & (_DRAFTER_ONLY | {"kind"}):
+        return FORMATS["drafter"]
     for fmt in FORMATS.values():
         if fmt.signature <= keys:
             return fmt
@@ -153,6 +162,20 @@ def detect_format(row: Row) -> Format:
         f"cannot tell the format from fields {sorted(keys)[:8]}: "
         "pass --format, or --map FIELD=COLUMN with --kind"
     )
+
+
+DETECT_ROWS = 20
+
+
+def _detect(rows: Iterable[Row]) -> Format:
+    """The format of a file from its first rows: ours if any row is clearly ours, else the
+    format most rows match (so one incomplete first row cannot change the format)."""
+    found = [detect_format(row) for row in rows]
+    if not found:
+        return FORMATS["drafter"]
+    if any(f.name == "drafter" for f in found):
+        return FORMATS["drafter"]
+    return FORMATS[Counter(f.name for f in found).most_common(1)[0][0]]
 
 
 def mapped_converter(mapping: Mapping[str, str], kind: str) -> Callable[[Row], Record]:
@@ -190,7 +213,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, Row | ImportIssue]]:
             for row in reader:
                 yield reader.line_num, _blank_to_none(row)
         return
-    with path.open(encoding="utf-8", errors="replace") as handle:
+    with path.open(encoding="utf-8-sig", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -224,23 +247,23 @@ def parse_file(
     mapping: Mapping[str, str] | None = None,
     kind: str | None = None,
 ) -> Iterator[Parsed]:
-    """Records of a file in a known format (auto-detected from its first good row) or mapped."""
-    convert: Callable[[Row], Record] | None = None
+    """Records of a file in a known format (detected from its first rows) or mapped."""
     if mapping:
         convert = mapped_converter(mapping, kind or ("faq" if "body" in mapping else "qa"))
     elif fmt != "auto":
         if fmt not in FORMATS:
             raise InputError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
         convert = FORMATS[fmt].convert
+    else:
+        head = list(itertools.islice(read_rows(path), DETECT_ROWS))
+        convert = _detect(row for _, row in head if not isinstance(row, ImportIssue)).convert
     for number, row in read_rows(path):
         if isinstance(row, ImportIssue):
             yield number, row
             continue
-        if convert is None:
-            convert = detect_format(row).convert
         try:
             yield number, convert(row)
-        except (ValidationError, KeyError, ValueError, TypeError) as exc:
+        except (ValidationError, KeyError, ValueError, TypeError, AttributeError) as exc:
             yield number, ImportIssue(path, number, _describe(exc))
 
 

@@ -26,10 +26,22 @@ _STEMMER = Stemmer.Stemmer("english")
 FILTER_FIELDS = ("specialty", "age_group", "sex")
 
 
+def _words(text: str) -> list[str]:
+    return [w for w in _TOKEN.findall(text.lower()) if w not in _STOP]
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-case word stems without English stop words (same for documents and queries)."""
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in _STOP]
-    return list(_STEMMER.stemWords(words))
+    return list(_STEMMER.stemWords(_words(text)))
+
+
+def stem_to_word(text: str) -> dict[str, str]:
+    """Each stem of the text mapped to the first word that produced it (for display)."""
+    words = _words(text)
+    out: dict[str, str] = {}
+    for word, stem in zip(words, _STEMMER.stemWords(words), strict=True):
+        out.setdefault(stem, word)
+    return out
 
 
 @dataclass(frozen=True)
@@ -151,9 +163,12 @@ class LexicalIndex:
         return {v: k for k, v in self._vocab.items()}
 
     def matched_terms(self, query: str, ids: Sequence[str]) -> dict[str, list[str]]:
-        """Query stems that occur in each of some rows (for 'why it matched')."""
+        """Query words whose stems occur in each of some rows (for 'why it matched')."""
+        if not ids or not self.ids:
+            return {}
         matrix = self._bm25.scores
         token_ids = self.query_ids(query)
+        shown = stem_to_word(query)
         out: dict[str, list[str]] = {}
         for row_id in ids:
             row = self._position.get(row_id)
@@ -165,7 +180,8 @@ class LexicalIndex:
                 docs = matrix["indices"][start:end]
                 pos = np.searchsorted(docs, row)
                 if pos < len(docs) and docs[pos] == row:
-                    terms.append(self._inverse_vocab[token_id])
+                    stem = self._inverse_vocab[token_id]
+                    terms.append(shown.get(stem, stem))
             out[row_id] = terms
         return out
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from drafter.errors import InputError, SettingsError
+from drafter.errors import InputError, SettingsError, StoreMissingError
 from drafter.models import Filters, Hit, Kind, SearchResult
 from knowledge.embeddings import Embedder
 from knowledge.fusion import collapse_near_duplicates, fold_to_parents, weighted_rrf
@@ -144,6 +144,8 @@ class HybridRetriever:
     ) -> list[Hit]:
         """Top-k hits of one kind, best first."""
         query = check_query(query, self.max_chars)
+        if self.store.count(kind) == 0:
+            return []
         n = max(self.fusion.candidates, 3 * k)
         rankings: dict[str, list[str]] = {}
         items: dict[str, StoredItem] = {}  # best row (chunk) per parent id
@@ -249,6 +251,10 @@ class HybridRetriever:
     ) -> SearchResult:
         """'Similar Q&A' (top k, all filters) and 'Related FAQ' (top m, specialty only)."""
         started = time.perf_counter()
+        if self.store.count("qa") == 0 and self.store.count("faq") == 0:
+            raise StoreMissingError(
+                f"the knowledge base at {self.store.location} is empty: run `drafter ingest` first"
+            )
         vector = self.embed_query(question)
         similar = self.search(question, kind="qa", k=k, filters=filters, vector=vector)
         faq_filters = Filters(specialty=filters.specialty) if filters else None

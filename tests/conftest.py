@@ -53,27 +53,47 @@ class CliResult:
 RunCli = Callable[..., CliResult]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Whatever needs the real embedding model is `slow` (`make test-fast` leaves it out)."""
+    for item in items:
+        if "embedder" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _clean_env(monkeypatch: pytest.MonkeyPatch, cwd: Path) -> None:
     """No DRAFTER_* leaks in from the caller, no `.env` is read, `var/` is never the default."""
     for name in list(os.environ):
         if name.startswith("DRAFTER_"):
             monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DRAFTER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("DRAFTER_DATA_DIR", str(cwd / "data"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The same isolation for session fixtures (they are set up before function ones)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _clean_env(monkeypatch, tmp_path_factory.mktemp("session_cwd"))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _clean_env(monkeypatch, tmp_path)
 
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The bundled all-MiniLM-L6-v2, loaded once (make_embedder caches per process)."""
-    model = load_settings(data_dir=Path("unused")).make_embedder()
+    model = load_settings().make_embedder()
     model.embed(["warm up"])
     return model
 
@@ -150,7 +170,16 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    cmd = [str(exe), "run", "--path", str(root / "data"), "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [
+        str(exe),
+        "run",
+        "--path",
+        str(root / "data"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     with (root / "server.log").open("wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import RunCli, WriteJsonl
+
 from drafter.errors import InputError
 from drafter.models import FaqArticle, QAPair
 from drafter.settings import load_settings
@@ -44,6 +44,7 @@ def test_parse_file_reports_each_bad_line(tmp_path: Path, write_jsonl: WriteJson
         assert str(issue).startswith(f"{path}:{line}: ")
 
 
+@pytest.mark.usefixtures("embedder")
 def test_cli_ingest_reports_bad_lines_and_imports_good_ones(
     tmp_path: Path, write_jsonl: WriteJsonl, run_cli: RunCli
 ) -> None:
@@ -61,8 +62,10 @@ def test_cli_ingest_reports_bad_lines_and_imports_good_ones(
     assert [i.id for i in store.get("qa")] == ["qa-1"]
 
 
-def test_cli_ingest_all_bad_exits_1(tmp_path: Path, write_jsonl: WriteJsonl, run_cli: RunCli) -> None:
-    path = write_jsonl(tmp_path / "bad.jsonl", ["{nope", {"id": "a", "title": "t", "question": "q"}])
+def test_cli_ingest_all_bad_exits_1(
+    tmp_path: Path, write_jsonl: WriteJsonl, run_cli: RunCli
+) -> None:
+    path = write_jsonl(tmp_path / "bad.jsonl", ["{nope", {"id": "a", "title": "t", "q": "?"}])
     result = run_cli("ingest", str(path), "-q")
     assert result.code == 1
     assert f"{path}: 0 Q&As, 0 FAQ articles imported, 2 skipped" in result.out
@@ -108,12 +111,14 @@ def test_csv_with_mapping(tmp_path: Path) -> None:
     assert isinstance(first, QAPair)
     assert (first.title, first.specialty, first.age_group) == ("Sore knee", "Orthopedics", "70-79")
     assert second.title == "Heartburn at night, what can I do?"  # derived from the question
-    assert first.id.startswith("qa-") and first.id != second.id
+    assert first.id.startswith("qa-")
+    assert first.id != second.id
     assert [(i.line, "answer" in i.message) for i in issues] == [(4, True)]
-    again = [r.id for _, r in parse_file(path, mapping=CSV_MAP, kind="qa")]
-    assert again[:2] == [first.id, second.id]
+    again, _ = split(list(parse_file(path, mapping=CSV_MAP, kind="qa")))
+    assert [r.id for _, r in again] == [first.id, second.id]
 
 
+@pytest.mark.usefixtures("embedder")
 def test_cli_csv_mapping_reimport_is_stable(tmp_path: Path, run_cli: RunCli) -> None:
     path = tmp_path / "posts.csv"
     path.write_text(CSV_TEXT, encoding="utf-8")
@@ -135,12 +140,14 @@ def test_generic_jsonl_mapping_for_faq(tmp_path: Path, write_jsonl: WriteJsonl) 
             {"name": "Lupus", "content": "An autoimmune disease."}]  # fmt: skip
     path = write_jsonl(tmp_path / "articles.jsonl", rows)
     mapping = {"title": "name", "body": "content", "url": "link"}
-    parsed = list(parse_file(path, mapping=mapping))  # kind inferred from 'body'
-    assert isinstance(parsed[0][1], FaqArticle)
-    assert parsed[0][1].url == "https://x.test/gout"
-    assert parsed[0][1].id == parsed[1][1].id  # same content, same id
-    assert [(n, type(r).__name__) for n, r in parsed[2:]] == [(3, "ImportIssue")]
-    assert "missing column(s): link" in str(parsed[2][1])
+    records, issues = split(list(parse_file(path, mapping=mapping)))  # kind from 'body'
+    (_, first), (_, second) = records
+    assert isinstance(first, FaqArticle)
+    assert first.url == "https://x.test/gout"
+    assert first.id == second.id  # same content, same id
+    again, _ = split(list(parse_file(path, mapping=mapping)))
+    assert again[0][1].id == first.id  # and the same id again on re-import
+    assert [(i.line, i.message) for i in issues] == [(3, "missing column(s): link")]
 
 
 PUBLIC_ROWS: list[tuple[str, dict[str, Any], type, dict[str, Any]]] = [
@@ -192,7 +199,7 @@ def test_format_auto_detection(
 ) -> None:  # fmt: skip
     assert detect_format(row).name == name
     path = write_jsonl(tmp_path / "rows.jsonl", [row, row])
-    parsed = [r for _, r in parse_file(path)]
+    parsed = [r for _, r in parse_file(path) if not isinstance(r, ImportIssue)]
     assert [type(r) for r in parsed] == [model, model]
     assert {key: getattr(parsed[0], key) for key in fields} == fields
     assert parsed[0].id == parsed[1].id  # ids are stable, generated ones included
@@ -203,7 +210,9 @@ def test_every_format_is_covered_by_detection_rows() -> None:
     assert {name for name, *_ in PUBLIC_ROWS} == set(FORMATS)
 
 
-def test_liveqa_without_reference_answer_is_an_issue(tmp_path: Path, write_jsonl: WriteJsonl) -> None:
+def test_liveqa_without_reference_answer_is_an_issue(
+    tmp_path: Path, write_jsonl: WriteJsonl
+) -> None:
     row = {"id": "TQ9", "subject": "s", "message": "m?", "reference_answers": []}
     path = write_jsonl(tmp_path / "live.jsonl", [row])
     [(line, issue)] = list(parse_file(path))
@@ -244,6 +253,7 @@ def test_non_object_json_line(tmp_path: Path, write_jsonl: WriteJsonl) -> None:
     assert [(n, str(r)) for n, r in parse_file(path)][0] == (1, f"{path}:1: not a JSON object")
 
 
+@pytest.mark.usefixtures("embedder")
 def test_cli_limit(tmp_path: Path, write_jsonl: WriteJsonl, run_cli: RunCli) -> None:
     rows = [{**QA, "id": f"qa-{n}", "question": f"Question number {n}?"} for n in range(5)]
     path = write_jsonl(tmp_path / "five.jsonl", rows)
@@ -251,24 +261,12 @@ def test_cli_limit(tmp_path: Path, write_jsonl: WriteJsonl, run_cli: RunCli) -> 
     assert load_settings().make_store().count("qa") == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG knowledge/importers.py read_rows opens JSONL as 'utf-8', not 'utf-8-sig': a "
-    "file saved with a byte-order mark loses its first line ('Unexpected UTF-8 BOM')",
-)
 def test_jsonl_with_byte_order_mark(tmp_path: Path) -> None:
     path = tmp_path / "bom.jsonl"
     path.write_text("\ufeff" + json.dumps(QA) + "\n", encoding="utf-8")
     assert [type(r) for _, r in parse_file(path)] == [QAPair]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="BUG drafter/models.py normalize_sex/normalize_specialty call .strip() on non-strings; "
-    "pydantic lets the AttributeError through and parse_file does not catch it, so one line "
-    "with a number in 'sex' or 'specialty' aborts the whole import",
-)
 @pytest.mark.parametrize("change", [{"sex": 1}, {"specialty": 5}, {"specialty": ["Cardiology"]}])
 def test_non_string_field_is_reported_not_raised(
     change: dict[str, Any], tmp_path: Path, write_jsonl: WriteJsonl
@@ -279,12 +277,6 @@ def test_non_string_field_is_reported_not_raised(
     assert [r.id for _, r in records] == ["qa-2"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG knowledge/importers.py parse_file picks the format from the first row only: a "
-    "first Drafter row missing 'title' is taken for the generic question-answer format, "
-    "imported without an error, and every later row silently loses specialty/age/sex",
-)
 def test_bad_first_row_does_not_change_the_format(tmp_path: Path, write_jsonl: WriteJsonl) -> None:
     first = {k: v for k, v in QA.items() if k != "title"}
     second = {**QA, "id": "qa-2", "specialty": "Cardiology", "age_group": "74"}
