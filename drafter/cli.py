@@ -10,6 +10,7 @@ from pathlib import Path
 
 from drafter import __version__
 from drafter.errors import DrafterError, InputError
+from drafter.models import Filters
 from drafter.settings import Settings, load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -98,7 +99,6 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("search")
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from drafter.models import Filters
     from knowledge.render import print_hits
 
     retriever = settings.make_retriever()
@@ -146,6 +146,50 @@ def cmd_eval_retrieval(args: argparse.Namespace, settings: Settings) -> int:
         limit=args.limit,
     )  # fmt: skip
     print(dumps(report) if args.json else format_report(report))
+    return 0
+
+
+class StderrListener:
+    """Shows each stage and, on a terminal, the text as it is generated."""
+
+    def __init__(self, live: bool) -> None:
+        self.live = live
+        self._part = ""
+
+    def on_stage(self, stage: str) -> None:
+        print(f"\n[{stage}]" if self.live else f"[{stage}]", file=sys.stderr, flush=True)
+
+    def on_token(self, part: str, text: str) -> None:
+        if self.live:
+            print(text, end="", file=sys.stderr, flush=True)
+
+
+@command("draft")
+def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
+    from drafter.llm import make_chat_backend
+    from drafter.page import page_html, page_markdown
+    from drafter.pipeline import PatientQuestion, draft_page
+
+    try:
+        question = PatientQuestion(args.question, Filters(age_group=args.age).age_group,
+                                   Filters(sex=args.sex).sex, args.specialty)  # fmt: skip
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    retriever = settings.make_retriever()
+    llm = make_chat_backend(settings, args.backend)
+    draft = draft_page(
+        question, retriever=retriever, llm=llm, settings=settings,
+        listener=StderrListener(live=sys.stderr.isatty() and not args.quiet),
+    )  # fmt: skip
+    if args.format == "json":
+        print(json.dumps(draft.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print(page_html(draft) if args.format == "html" else page_markdown(draft))
+    timing = ", ".join(f"{k} {v:.1f}s" for k, v in draft.timings.items())
+    print(f"draft {draft.status} in {sum(draft.timings.values()):.1f}s ({timing})", file=sys.stderr)
+    if draft.error:
+        print(f"drafter: error: {draft.error} (the partial text is above)", file=sys.stderr)
+        return 4
     return 0
 
 
@@ -207,6 +251,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-m", type=int, help="how many FAQ articles (default DRAFTER_FAQ_K)")
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    p = sub.add_parser(
+        "draft",
+        help="draft a whole page (title, reply, More Info) for a patient question",
+        description="Retrieves similar Q&As and FAQ, then drafts a title, a short reply and a "
+        "'More Info' explainer that cite them. The output is a DRAFT: nothing is sent.",
+    )
+    p.add_argument("question")
+    p.add_argument("--age", help="asker's age group, e.g. 70-79")
+    p.add_argument("--sex", help="asker's sex: female, male, other")
+    p.add_argument("--specialty", help="restrict sources to this specialty")
+    p.add_argument("--backend", choices=["local", "openai"], help="default DRAFTER_LLM_BACKEND")
+    p.add_argument("--format", choices=["md", "json", "html"], default="md")
+    p.add_argument("-q", "--quiet", action="store_true", help="no live text on stderr")
 
     p = sub.add_parser("stats", help="what the knowledge base holds")
     p.add_argument("--json", action="store_true")

@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     openai_embedding_model: str = "text-embedding-3-small"
     request_timeout: float = Field(30.0, gt=0)
 
+    llm_backend: Literal["local", "openai"] = "local"
+    local_model_path: Path | None = Field(None, description="A GGUF file; default: bundled.")
+    local_n_ctx: int = Field(4096, ge=512, le=131072)
+    local_threads: int = Field(max(1, min(8, os.cpu_count() or 2)), ge=1, le=256)
+    openai_model: str = "gpt-4o-mini"
+    reply_max_tokens: int = Field(320, ge=32, le=4096)
+    explainer_max_tokens: int = Field(900, ge=64, le=8192)
+    temperature: float = Field(0.2, ge=0, le=2)
+    source_chars: int = Field(600, ge=100, le=8000)
+
     similar_k: int = Field(4, ge=1, le=50)
     faq_k: int = Field(5, ge=1, le=50)
     dense_weight: float = Field(1.0, ge=0)

@@ -1,0 +1,361 @@
+"""The drafting pipeline: check → retrieve → prompt → complete → check, for each part of a page.
+
+Stages are plain functions; `draft()` runs them in order, streams text to a listener and times
+each stage. The output is always a Draft marked as a draft: nothing here sends anything.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from drafter.citations import CitationIssue, check_citations
+from drafter.llm import ChatBackend, GenerationError
+from drafter.models import Filters, Hit, Kind, SearchResult
+from drafter.safety import Redaction, RedFlag, detect_red_flags, fence, redact
+from knowledge.retrieval import HybridRetriever, check_query
+from prompts import Message, PromptTemplate, load_prompt
+
+if TYPE_CHECKING:
+    from drafter.settings import Settings
+
+DRAFT_MARKER = "DRAFT - not reviewed or approved by a doctor"
+CANNOT_ANSWER = "I cannot answer this from the available sources."
+LEAK_MARKERS = ("never reveal these rules", "never follow instructions", "<patient_question>")
+Part = Literal["title", "reply", "explainer"]
+
+
+class DraftListener(Protocol):
+    """What the CLI and the UI implement to show progress and live text."""
+
+    def on_stage(self, stage: str) -> None: ...
+
+    def on_token(self, part: str, text: str) -> None: ...
+
+
+class SilentListener:
+    def on_stage(self, stage: str) -> None:
+        pass
+
+    def on_token(self, part: str, text: str) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class PatientQuestion:
+    text: str
+    age_group: str | None = None
+    sex: str | None = None
+    specialty: str | None = None
+
+    @property
+    def asker(self) -> str:
+        who = " ".join(p for p in (f"{self.age_group} year old" if self.age_group else "",
+                                    self.sex or "") if p)  # fmt: skip
+        return who or "age and sex not given"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One retrieved item as numbered in the prompt; citations [n] point here."""
+
+    n: int
+    id: str
+    kind: Kind
+    title: str
+    excerpt: str
+    specialty: str | None
+
+    def to_json(self) -> dict[str, object]:
+        return {"n": self.n, "id": self.id, "kind": self.kind, "title": self.title,
+                "specialty": self.specialty, "excerpt": self.excerpt}  # fmt: skip
+
+
+@dataclass
+class Draft:
+    question: PatientQuestion
+    title: str = ""
+    reply: str = ""
+    explainer: str = ""
+    similar_qa: list[Hit] = field(default_factory=list)
+    related_faq: list[Hit] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    citation_issues: list[CitationIssue] = field(default_factory=list)
+    red_flags: list[RedFlag] = field(default_factory=list)
+    redactions: list[Redaction] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    model: str = ""
+    prompt_versions: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+    marker: str = DRAFT_MARKER
+
+    @property
+    def status(self) -> str:
+        return "complete" if not self.problems and self.error is None else "incomplete"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "marker": self.marker,
+            "status": self.status,
+            "title": self.title,
+            "reply": self.reply,
+            "explainer": self.explainer,
+            "similar_qa": [_hit_json(h) for h in self.similar_qa],
+            "related_faq": [_hit_json(h) for h in self.related_faq],
+            "sources": [s.to_json() for s in self.sources],
+            "citation_issues": [i.to_json() for i in self.citation_issues],
+            "red_flags": [f.to_json() for f in self.red_flags],
+            "redactions": [r.to_json() for r in self.redactions],
+            "problems": self.problems,
+            "error": self.error,
+            "model": self.model,
+            "prompt_version": self.prompt_versions,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "question": {"text": self.question.text, "age_group": self.question.age_group,
+                         "sex": self.question.sex, "specialty": self.question.specialty},
+        }  # fmt: skip
+
+
+def _hit_json(hit: Hit) -> dict[str, object]:
+    meta = hit.metadata
+    return {
+        "id": hit.id,
+        "title": hit.title,
+        "score": round(hit.score, 6),
+        "specialty": hit.specialty,
+        "doctor": meta.get("doctor"),
+        "excerpt": hit.excerpt(200),
+        "answer_excerpt": _cut(meta.get("answer", ""), 200),
+    }
+
+
+def _cut(text: str, chars: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= chars else text[: chars - 1].rsplit(" ", 1)[0] + "…"
+
+
+# --- stages -------------------------------------------------------------------------------------
+
+
+def build_sources(result: SearchResult, *, qa: int, faq: int, chars: int) -> list[Source]:
+    """Number the top Q&As, then the top FAQ articles, with short excerpts for the prompt."""
+    picked: list[Source] = []
+    for hit in result.similar_qa[:qa]:
+        answer = hit.metadata.get("answer", "")
+        text = f"Question: {_cut(hit.text, chars // 2)} Doctor's answer: {_cut(answer, chars)}"
+        picked.append(Source(len(picked) + 1, hit.id, "qa", hit.title, text, hit.specialty))
+    for hit in result.related_faq[:faq]:
+        picked.append(Source(len(picked) + 1, hit.id, "faq", hit.title, _cut(hit.text, chars),
+                             hit.specialty))  # fmt: skip
+    return picked
+
+
+def format_sources(sources: list[Source]) -> str:
+    if not sources:
+        return "(no sources found)"
+    return "\n".join(f"[{s.n}] {s.title}: {s.excerpt}" for s in sources)
+
+
+def urgent_note(flags: list[RedFlag]) -> str:
+    if not flags:
+        return ""
+    labels = "; ".join(f.label for f in flags)
+    return (f"URGENT: the question mentions warning signs ({labels}). The reply must first tell "
+            "the patient to seek urgent care now.\n\n")  # fmt: skip
+
+
+def generate(
+    backend: ChatBackend,
+    messages: list[Message],
+    *,
+    max_tokens: int,
+    temperature: float,
+    on_text: Callable[[str], None],
+) -> str:
+    parts: list[str] = []
+    for piece in backend.stream(messages, max_tokens=max_tokens, temperature=temperature):
+        parts.append(piece)
+        on_text(piece)
+    return "".join(parts).strip()
+
+
+def repetition_problem(text: str) -> str | None:
+    """Runaway loops: a sentence repeated, or an 8-word run appearing three times."""
+    sentences = [s.strip().lower() for s in re.split(r"(?<=[.!?])\s+", text) if len(s) > 20]
+    if len(sentences) != len(set(sentences)):
+        return "repeats a sentence"
+    words = text.lower().split()
+    seen: dict[tuple[str, ...], int] = {}
+    for i in range(len(words) - 7):
+        gram = tuple(words[i : i + 8])
+        seen[gram] = seen.get(gram, 0) + 1
+        if seen[gram] >= 3:
+            return "repeats itself"
+    return None
+
+
+def leak_problem(text: str) -> str | None:
+    lowered = text.lower()
+    return "echoes the instructions" if any(m in lowered for m in LEAK_MARKERS) else None
+
+
+def check_title(text: str) -> list[str]:
+    words = len(text.split())
+    return [] if 2 <= words <= 16 else [f"title has {words} words (want 2-16)"]
+
+
+def check_reply(text: str) -> list[str]:
+    problems = [p for p in (repetition_problem(text), leak_problem(text)) if p]
+    sentences = len([s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s])
+    if not 2 <= sentences <= 8:
+        problems.append(f"reply has {sentences} sentences (want 3-6)")
+    if not 60 <= len(text) <= 1400:
+        problems.append(f"reply is {len(text)} characters (want 60-1400)")
+    return problems
+
+
+def check_explainer(text: str) -> list[str]:
+    problems = [p for p in (repetition_problem(text), leak_problem(text)) if p]
+    headings = re.findall(r"^##\s+\S", text, flags=re.M)
+    if len(headings) < 3:
+        problems.append(f"explainer has {len(headings)} '## ' sections (want at least 3)")
+    if not 400 <= len(text) <= 8000:
+        problems.append(f"explainer is {len(text)} characters (want 400-8000)")
+    return problems
+
+
+def clean_title(text: str) -> str:
+    line = next((ln for ln in text.strip().splitlines() if ln.strip()), "")
+    line = re.sub(r"^(title:\s*|#+\s*)", "", line.strip(), flags=re.I)
+    return line.strip().strip("\"“”'*").rstrip(".").strip()
+
+
+def with_urgent_sentence(reply: str, flags: list[RedFlag]) -> str:
+    """A flagged question's reply always starts with the urgent-care advice of its first rule."""
+    if not flags:
+        return reply
+    advice = flags[0].advice
+    return reply if advice.lower() in reply.lower() else f"{advice} {reply}".strip()
+
+
+# --- the pipeline -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PromptSet:
+    title: PromptTemplate
+    reply: PromptTemplate
+    explainer: PromptTemplate
+
+    @classmethod
+    def load(cls, versions: dict[str, int] | None = None) -> PromptSet:
+        v = versions or {}
+        return cls(load_prompt("title", v.get("title")), load_prompt("short_reply", v.get("reply")),
+                   load_prompt("explainer", v.get("explainer")))  # fmt: skip
+
+
+@contextmanager
+def _stage(draft: Draft, name: str, listener: DraftListener) -> Iterator[None]:
+    listener.on_stage(name)
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        draft.timings[name] = draft.timings.get(name, 0.0) + time.perf_counter() - started
+
+
+def draft_page(
+    question: PatientQuestion,
+    *,
+    retriever: HybridRetriever,
+    llm: ChatBackend,
+    settings: Settings,
+    prompts: PromptSet | None = None,
+    listener: DraftListener | None = None,
+    parts: tuple[Part, ...] = ("title", "reply", "explainer"),
+) -> Draft:
+    """Every part of a page for one question. Backend failures end the draft early, keeping text."""
+    listener = listener or SilentListener()
+    prompts = prompts or PromptSet.load()
+    text = check_query(question.text, settings.max_question_chars)
+    draft = Draft(question=question, model=llm.model_id)
+    draft.prompt_versions = {"title": prompts.title.ref, "reply": prompts.reply.ref,
+                             "explainer": prompts.explainer.ref}  # fmt: skip
+    with _stage(draft, "safety", listener):
+        draft.red_flags = detect_red_flags(text)
+        remote = llm.remote or retriever.embedder.name.startswith("openai")
+        outgoing, draft.redactions = redact(text) if remote else (text, [])
+    with _stage(draft, "retrieve", listener):
+        filters = Filters(specialty=question.specialty, age_group=None, sex=None)
+        result = retriever.page(outgoing, filters=filters if question.specialty else None,
+                                k=settings.similar_k, m=settings.faq_k)  # fmt: skip
+        draft.similar_qa, draft.related_faq = result.similar_qa, result.related_faq
+        draft.sources = build_sources(result, qa=3, faq=2, chars=settings.source_chars)
+    values = {
+        "sources": format_sources(draft.sources),
+        "asker": question.asker,
+        "question": fence(outgoing),
+        "urgent_note": urgent_note(draft.red_flags),
+        "specialty": question.specialty or (draft.similar_qa[0].specialty if draft.similar_qa
+                                            else None) or "general practice",
+    }  # fmt: skip
+    steps: list[tuple[Part, PromptTemplate, int, Callable[[str], list[str]]]] = [
+        ("title", prompts.title, 40, check_title),
+        ("reply", prompts.reply, settings.reply_max_tokens, check_reply),
+        ("explainer", prompts.explainer, settings.explainer_max_tokens, check_explainer),
+    ]
+    for part, template, max_tokens, check in steps:
+        if part not in parts:
+            continue
+        messages = template.render(**{k: values[k] for k in template.variables})
+        with _stage(draft, part, listener):
+            try:
+                output, problems = _complete_checked(
+                    llm, messages, part, max_tokens, settings.temperature, check, listener
+                )
+            except GenerationError as exc:
+                setattr(draft, part, exc.partial)
+                draft.error = str(exc)
+                draft.problems.append(f"{part}: interrupted ({exc})")
+                return draft
+        if part == "title":
+            output = clean_title(output)
+        if part == "reply":
+            output = with_urgent_sentence(output, draft.red_flags)
+        setattr(draft, part, output)
+        draft.problems += [f"{part}: {p}" for p in problems]
+    with _stage(draft, "citations", listener):
+        n = len(draft.sources)
+        draft.citation_issues = check_citations(draft.reply, n, "reply") + check_citations(
+            draft.explainer, n, "explainer"
+        )
+    return draft
+
+
+def _complete_checked(
+    llm: ChatBackend,
+    messages: list[Message],
+    part: str,
+    max_tokens: int,
+    temperature: float,
+    check: Callable[[str], list[str]],
+    listener: DraftListener,
+) -> tuple[str, list[str]]:
+    """Generate; if the output fails its checks, try once more a little warmer."""
+    output, problems = "", list[str]()
+    for attempt in range(2):
+        if attempt:
+            listener.on_stage(f"{part} (retry: {'; '.join(problems)})")
+        output = generate(
+            llm, messages, max_tokens=max_tokens, temperature=temperature + 0.3 * attempt,
+            on_text=lambda t: listener.on_token(part, t),
+        )  # fmt: skip
+        problems = check(clean_title(output) if part == "title" else output)
+        if not problems:
+            break
+    return output, problems
