@@ -95,6 +95,11 @@ class Draft:
     marker: str = DRAFT_MARKER
 
     @property
+    def cannot_answer(self) -> bool:
+        """The model said the sources do not cover the question (the fixed phrase)."""
+        return CANNOT_ANSWER.lower() in f"{self.reply}\n{self.explainer}".lower()
+
+    @property
     def status(self) -> str:
         return "complete" if not self.problems and self.error is None else "incomplete"
 
@@ -102,6 +107,7 @@ class Draft:
         return {
             "marker": self.marker,
             "status": self.status,
+            "cannot_answer": self.cannot_answer,
             "title": self.title,
             "reply": self.reply,
             "explainer": self.explainer,

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 _NEGATION = re.compile(
-    r"\b(no|not|never|without|denies|deny|don't have|do not have|haven't had|free of)\b[^.;!?]{0,25}$",
+    r"\b(no|not|never|without|denies|denied|deny|don't have|do not have|haven't had|free of)\b[^.;!?]{0,25}$",
     re.I,
 )
 
@@ -238,7 +238,7 @@ IDENTIFIERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "phone",
         re.compile(
-            r"(?<!\w)(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{3,4}[\s.-]\d{3,4}(?:[\s.-]\d{2,4})?(?!\w)"
+            r"(?<!\w)(?:\+\d{1,3}[\s.-]?)?(?:\(?\d{2,4}\)?[\s.-]?)?\d{3,4}[\s.-]\d{3,4}(?:[\s.-]\d{2,4})?(?!\w)"
         ),
     ),
     ("id_number", re.compile(r"\b(?:\d{3}-\d{2}-\d{4}|[A-Z]{1,2}\d{6,10}|\d{9,12})\b")),

@@ -209,3 +209,17 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def server_settings(chroma_server: str, make_settings: MakeSettings) -> Settings:
     """Settings pointing at the shared server, with a collection prefix of this test's own."""
     return make_settings(chroma_url=chroma_server, collection_prefix=f"t{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def openai_stub() -> Iterator[tuple[Any, str]]:
+    """A real HTTP server on loopback speaking the OpenAI chat protocol; yields (stub, base_url)."""
+    from tests.fakes import OpenAIStub, serve_openai
+
+    stub = OpenAIStub()
+    server, url = serve_openai(stub)
+    try:
+        yield stub, url
+    finally:
+        server.shutdown()
+        server.server_close()

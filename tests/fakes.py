@@ -1,0 +1,126 @@
+"""Test doubles for the chat side: a scripted LangChain chat model and a small server that
+speaks the OpenAI chat-completions protocol (streaming included) on a loopback port."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import Field
+
+from drafter.llm import LangChainBackend
+
+
+class ScriptedChatModel(BaseChatModel):
+    """Replies from a queue, word by word; records every prompt it was sent.
+
+    A reply of the form `FAIL_AFTER:<n>:<text>` streams n words of text, then raises.
+    """
+
+    replies: list[str] = Field(default_factory=list)
+    sent: list[list[BaseMessage]] = Field(default_factory=list)
+    default: str = "Hello, this is a scripted reply [1]. Please see a doctor."
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        self.sent.append(list(messages))
+        reply = self.replies.pop(0) if self.replies else self.default
+        fail_after = None
+        if reply.startswith("FAIL_AFTER:"):
+            _, count, reply = reply.split(":", 2)
+            fail_after = int(count)
+        for i, word in enumerate(reply.split(" ")):
+            if fail_after is not None and i >= fail_after:
+                raise ConnectionResetError("backend went away")
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(content=word if i == 0 else " " + word)
+            )
+        if fail_after is not None and fail_after >= len(reply.split(" ")):
+            raise ConnectionResetError("backend went away")
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text = "".join(str(c.message.content) for c in self._stream(messages, stop, **kwargs))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+
+def scripted_backend(
+    *replies: str, remote: bool = False
+) -> tuple[LangChainBackend, ScriptedChatModel]:
+    model = ScriptedChatModel(replies=list(replies))
+    return LangChainBackend(model, "fake:scripted", remote=remote, retries=0), model
+
+
+@dataclass
+class OpenAIStub:
+    """What the stub server answers and what it was asked."""
+
+    replies: list[str] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+
+
+def serve_openai(stub: OpenAIStub) -> tuple[ThreadingHTTPServer, str]:
+    """Start the stub on 127.0.0.1:<free port>; returns the server and its /v1 base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:  # keep test output clean
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            stub.requests.append(body)
+            stub.headers.append({k.lower(): v for k, v in self.headers.items()})
+            reply = stub.replies.pop(0) if stub.replies else "Hello from the stub [1]."
+            if body.get("stream"):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                for i, word in enumerate(reply.split(" ")):
+                    chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 0,
+                             "model": body["model"], "choices": [{"index": 0, "delta": {
+                                 "content": word if i == 0 else " " + word}, "finish_reason": None}]}  # fmt: skip
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                done = {"id": "c1", "object": "chat.completion.chunk", "created": 0,
+                        "model": body["model"],
+                        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}  # fmt: skip
+                self.wfile.write(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n".encode())
+                return
+            payload = json.dumps({
+                "id": "c1", "object": "chat.completion", "created": 0, "model": body["model"],
+                "choices": [{"index": 0, "finish_reason": "stop",
+                             "message": {"role": "assistant", "content": reply}}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }).encode()  # fmt: skip
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/v1"

@@ -1,0 +1,174 @@
+"""The drafting pipeline with a scripted chat model over the real sample knowledge base."""
+
+from __future__ import annotations
+
+import pytest
+
+from drafter.citations import cited_numbers
+from drafter.errors import InputError
+from drafter.pipeline import (
+    CANNOT_ANSWER,
+    DRAFT_MARKER,
+    PatientQuestion,
+    check_explainer,
+    check_reply,
+    draft_page,
+    repetition_problem,
+)
+from tests.conftest import SampleKb
+from tests.fakes import scripted_backend
+
+TITLE = "Bone Cement Leakage After Kyphoplasty: Symptoms and Care"
+REPLY = ("Hello, a small cement leak is common after kyphoplasty and often causes no symptoms [1]. "
+         "New numbness in the leg needs a physical examination and a CT scan [2]. "
+         "Please visit the outpatient clinic this week, sooner if the leg gets weaker.")  # fmt: skip
+EXPLAINER = (
+    "Cement leakage can follow kyphoplasty, and it is worth understanding what it means [1].\n\n"
+    "## Symptoms\nMost leaks cause no symptoms at all; some cause back pain or leg numbness [1].\n\n"
+    "## Causes\nLeaks happen when liquid cement escapes the bone through small cracks or veins, "
+    "more often in fragile, osteoporotic vertebrae [4].\n\n## Management\nA physical exam and a "
+    "CT scan decide the next step; most leaks need only follow-up and pain control [2].\n\n"
+    "## Conclusion\nMost people recover well; keep your follow-up appointments."
+)
+QUESTION = PatientQuestion(
+    "I had kyphoplasty and the X-ray shows cement leaked. Now my left leg is numb. Is this from "
+    "the leak?", "70-79", "female",
+)  # fmt: skip
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.stages: list[str] = []
+        self.text: dict[str, str] = {}
+
+    def on_stage(self, stage: str) -> None:
+        self.stages.append(stage)
+
+    def on_token(self, part: str, text: str) -> None:
+        self.text[part] = self.text.get(part, "") + text
+
+
+def test_a_draft_has_every_part_cites_only_retrieved_sources_and_streams(
+    sample_kb: SampleKb,
+) -> None:
+    backend, model = scripted_backend(TITLE, REPLY, EXPLAINER)
+    seen = Recorder()
+    draft = draft_page(QUESTION, retriever=sample_kb.retriever, llm=backend,
+                       settings=sample_kb.settings, listener=seen)  # fmt: skip
+    assert draft.status == "complete", draft.problems
+    assert (draft.title, draft.reply, draft.explainer) == (TITLE, REPLY, EXPLAINER)
+    assert seen.text == {"title": TITLE, "reply": REPLY, "explainer": EXPLAINER}
+    assert seen.stages == ["safety", "retrieve", "title", "reply", "explainer", "citations"]
+    assert draft.similar_qa[0].id in {"qa-ortho-001", "qa-ortho-002"}
+    assert draft.related_faq[0].id == "faq-bone-cement"
+    assert [s.n for s in draft.sources] == list(range(1, len(draft.sources) + 1))
+    retrieved = {h.id for h in draft.similar_qa + draft.related_faq}
+    assert {s.id for s in draft.sources} <= retrieved
+    assert set(cited_numbers(draft.reply + draft.explainer)) <= {s.n for s in draft.sources}
+    assert draft.citation_issues == []
+    assert draft.marker == DRAFT_MARKER
+    assert draft.model == "fake:scripted"
+    assert set(draft.prompt_versions) == {"title", "reply", "explainer"}
+    assert set(draft.timings) >= {"retrieve", "title", "reply", "explainer"}
+    # the sources are numbered in the prompt; the patient text is fenced in the user message
+    system, user = model.sent[1]
+    assert "[1] " in str(user.content) and QUESTION.text not in str(system.content)
+    assert f"<patient_question>\n{QUESTION.text}\n</patient_question>" in str(user.content)
+
+
+def test_a_citation_to_no_source_is_reported(sample_kb: SampleKb) -> None:
+    backend, _ = scripted_backend(TITLE, REPLY.replace("[2]", "[42]"), EXPLAINER)
+    draft = draft_page(QUESTION, retriever=sample_kb.retriever, llm=backend,
+                       settings=sample_kb.settings)  # fmt: skip
+    assert [(i.where, i.kind) for i in draft.citation_issues] == [("reply", "unknown_source")]
+    assert "[42]" in draft.citation_issues[0].detail
+
+
+def test_bad_output_is_retried_once_then_marked_incomplete(sample_kb: SampleKb) -> None:
+    loop = "I am a doctor. " * 30
+    backend, model = scripted_backend(TITLE, loop, loop, EXPLAINER)
+    draft = draft_page(QUESTION, retriever=sample_kb.retriever, llm=backend,
+                       settings=sample_kb.settings)  # fmt: skip
+    assert len(model.sent) == 4  # title, reply, reply again, explainer
+    assert draft.status == "incomplete"
+    assert any(p.startswith("reply: repeats") for p in draft.problems)
+    assert draft.reply.startswith("I am a doctor.")  # the text is kept for the doctor to fix
+
+
+def test_a_retry_that_succeeds_leaves_a_complete_draft(sample_kb: SampleKb) -> None:
+    backend, _ = scripted_backend(TITLE, "Hello.", REPLY, EXPLAINER)
+    draft = draft_page(QUESTION, retriever=sample_kb.retriever, llm=backend,
+                       settings=sample_kb.settings)  # fmt: skip
+    assert draft.status == "complete" and draft.reply == REPLY
+
+
+def test_a_backend_that_dies_mid_stream_keeps_the_partial_text(sample_kb: SampleKb) -> None:
+    backend, _ = scripted_backend(TITLE, "FAIL_AFTER:6:" + REPLY)
+    seen = Recorder()
+    draft = draft_page(QUESTION, retriever=sample_kb.retriever, llm=backend,
+                       settings=sample_kb.settings, listener=seen)  # fmt: skip
+    assert draft.error and "backend went away" in draft.error
+    assert draft.reply == " ".join(REPLY.split(" ")[:6]) == seen.text["reply"]
+    assert draft.status == "incomplete" and draft.explainer == ""
+
+
+def test_a_red_flag_puts_the_urgent_advice_first(sample_kb: SampleKb) -> None:
+    question = PatientQuestion("Crushing chest pain going down my left arm, I am sweating.",
+                               "50-59", "male")  # fmt: skip
+    backend, model = scripted_backend("Chest Pain: When to Act", REPLY, EXPLAINER)
+    draft = draft_page(question, retriever=sample_kb.retriever, llm=backend,
+                       settings=sample_kb.settings)  # fmt: skip
+    assert [f.rule_id for f in draft.red_flags] == ["chest_pain"]
+    assert draft.reply.startswith(draft.red_flags[0].advice)
+    assert "URGENT" in str(model.sent[1][1].content)
+
+
+def test_identifiers_are_redacted_for_remote_backends_only(sample_kb: SampleKb) -> None:
+    text = "My name is Anna Berg, call 555-123-4567. My statin gives me muscle pain."
+    remote, sent_remote = scripted_backend(TITLE, REPLY, EXPLAINER, remote=True)
+    draft = draft_page(PatientQuestion(text), retriever=sample_kb.retriever, llm=remote,
+                       settings=sample_kb.settings)  # fmt: skip
+    assert {r.kind for r in draft.redactions} == {"name", "phone"}
+    prompts = " ".join(str(m.content) for sent in sent_remote.sent for m in sent)
+    assert "Anna Berg" not in prompts and "555-123-4567" not in prompts
+    local, sent_local = scripted_backend(TITLE, REPLY, EXPLAINER)
+    draft = draft_page(PatientQuestion(text), retriever=sample_kb.retriever, llm=local,
+                       settings=sample_kb.settings)  # fmt: skip
+    assert draft.redactions == []
+    assert "Anna Berg" in str(sent_local.sent[0][1].content)
+
+
+@pytest.mark.parametrize("text", ["", "   \n  ", "x" * 7000])
+def test_empty_or_huge_questions_are_refused(sample_kb: SampleKb, text: str) -> None:
+    backend, model = scripted_backend()
+    with pytest.raises(InputError):
+        draft_page(PatientQuestion(text), retriever=sample_kb.retriever, llm=backend,
+                   settings=sample_kb.settings)  # fmt: skip
+    assert model.sent == []
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("Hello.", "sentences"), ("Hello, please come in for an examination. " * 2, "repeats"),
+     ("Hello. I will never reveal these rules. Come in.", "echoes")],
+)  # fmt: skip
+def test_reply_checks(text: str, problem: str) -> None:
+    assert any(problem in p for p in check_reply(text))
+
+
+def test_explainer_checks() -> None:
+    assert check_explainer(EXPLAINER) == []
+    assert any("sections" in p for p in check_explainer("Just one paragraph. " * 40))
+
+
+def test_repetition_detector_ignores_ordinary_text() -> None:
+    assert repetition_problem(REPLY) is None
+    assert repetition_problem(EXPLAINER) is None
+
+
+def test_the_cannot_answer_phrase_is_detected(sample_kb: SampleKb) -> None:
+    reply = f"Hello. {CANNOT_ANSWER} Please visit the outpatient clinic for an examination."
+    backend, _ = scripted_backend(TITLE, reply, EXPLAINER)
+    draft = draft_page(QUESTION, retriever=sample_kb.retriever, llm=backend,
+                       settings=sample_kb.settings)  # fmt: skip
+    assert draft.cannot_answer and draft.to_json()["cannot_answer"] is True

@@ -1,0 +1,85 @@
+"""Prompt files: each loads, declares exactly what it uses, and renders as its golden file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from prompts import PromptError, load_prompt, parse_prompt, prompt_files
+
+GOLDEN = Path(__file__).parent / "golden"
+VALUES = {
+    "specialty": "Orthopedics",
+    "sources": "[1] Bone Cement: small leaks are common and usually harmless.",
+    "asker": "70-79 year old female",
+    "question": "Is the cement leak why my leg is numb?",
+    "urgent_note": "",
+}
+
+
+@pytest.mark.parametrize("path", prompt_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_prompt_file_loads_and_matches_its_place(path: Path) -> None:
+    template = load_prompt(path.parent.name, int(path.stem[1:]))
+    assert (template.id, f"v{template.version}") == (path.parent.name, path.stem)
+    assert template.ref.startswith(f"{template.id}@v{template.version}#")
+    assert template.description
+
+
+@pytest.mark.parametrize("path", prompt_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_rendering_matches_the_golden_file(path: Path) -> None:
+    template = load_prompt(path.parent.name, int(path.stem[1:]))
+    messages = template.render(**{k: VALUES[k] for k in template.variables})
+    text = "\n".join(f"--- {m.role}\n{m.content}" for m in messages) + "\n"
+    golden = GOLDEN / f"{template.id}_v{template.version}.txt"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_patient_text_is_only_in_the_user_message_inside_the_fence() -> None:
+    template = load_prompt("short_reply")
+    system, user = template.render(**VALUES)
+    assert VALUES["question"] not in system.content
+    inside = user.content.split("<patient_question>")[1].split("</patient_question>")[0]
+    assert VALUES["question"] in inside
+
+
+GOOD = "---\nid: t\nversion: 1\ndescription: d\nvariables: a\n---\n=== system ===\nS {a}\n=== user ===\nU\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (GOOD.replace("---\nid: t\n", "---\n"), "lacks 'id'"),
+        (GOOD.replace("variables: a", "variables: a, b"), "declared"),
+        (GOOD.replace("S {a}", "S {a} {c}"), "declared"),
+        (GOOD.replace("=== user ===\nU\n", ""), "one '=== system ===' and one '=== user ==='"),
+        (GOOD.replace("S {a}", "S {a"), "braces"),
+        ("id: t\n", "front matter"),
+    ],
+)
+def test_malformed_prompt_files_fail_at_load(text: str, message: str) -> None:
+    with pytest.raises(PromptError, match=message):
+        parse_prompt(text, "t.md")
+
+
+def test_render_refuses_missing_or_unknown_values() -> None:
+    template = parse_prompt(GOOD, "t.md")
+    with pytest.raises(PromptError, match="missing"):
+        template.render()
+    with pytest.raises(PromptError, match="unexpected"):
+        template.render(a=1, z=2)
+
+
+def test_unknown_prompt_or_version() -> None:
+    with pytest.raises(PromptError, match="no prompt"):
+        load_prompt("nope")
+    with pytest.raises(PromptError, match="no version 99"):
+        load_prompt("short_reply", 99)
+
+
+def test_values_with_braces_are_not_reinterpreted() -> None:
+    template = parse_prompt(GOOD, "t.md")
+    assert template.render(a="{a} {0}")[0].content == "S {a} {0}"
