@@ -99,22 +99,46 @@ def serve_openai(stub: OpenAIStub) -> tuple[ThreadingHTTPServer, str]:
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
                 for i, word in enumerate(reply.split(" ")):
-                    chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 0,
-                             "model": body["model"], "choices": [{"index": 0, "delta": {
-                                 "content": word if i == 0 else " " + word}, "finish_reason": None}]}  # fmt: skip
+                    chunk = {
+                        "id": "c1",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": body["model"],
+                        "choices": [
+                            {
+                                "index": 0,
+                                "delta": {"content": word if i == 0 else " " + word},
+                                "finish_reason": None,
+                            }
+                        ],
+                    }
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.flush()
-                done = {"id": "c1", "object": "chat.completion.chunk", "created": 0,
-                        "model": body["model"],
-                        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}  # fmt: skip
+                done = {
+                    "id": "c1",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": body["model"],
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                }
                 self.wfile.write(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n".encode())
                 return
-            payload = json.dumps({
-                "id": "c1", "object": "chat.completion", "created": 0, "model": body["model"],
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": reply}}],
-                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-            }).encode()  # fmt: skip
+            payload = json.dumps(
+                {
+                    "id": "c1",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": body["model"],
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": "stop",
+                            "message": {"role": "assistant", "content": reply},
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                }
+            ).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))

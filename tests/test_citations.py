@@ -9,9 +9,14 @@ from drafter.citations import check_citations, cited_numbers
 
 @pytest.mark.parametrize(
     ("text", "numbers"),
-    [("no cites", []), ("a [1] b [2]", [1, 2]), ("[1, 3]", [1, 3]), ("[2-4]", [2, 3, 4]),
-     ("[1]-[2] and [x] and [1]", [1, 2, 1])],
-)  # fmt: skip
+    [
+        ("no cites", []),
+        ("a [1] b [2]", [1, 2]),
+        ("[1, 3]", [1, 3]),
+        ("[2-4]", [2, 3, 4]),
+        ("[1]-[2] and [x] and [1]", [1, 2, 1]),
+    ],
+)
 def test_cited_numbers(text: str, numbers: list[int]) -> None:
     assert cited_numbers(text) == numbers
 

@@ -28,11 +28,13 @@ def test_openai_backend_streams_over_the_wire(
     assert len(pieces) > 3  # it really streamed, a word at a time
     assert "".join(pieces) == "Hello, small leaks are common [1]. Come in if it gets worse."
     [request] = stub.requests
-    assert request["stream"] is True and request["model"] == "tiny"
+    assert request["stream"] is True
+    assert request["model"] == "tiny"
     assert [m["role"] for m in request["messages"]] == ["system", "user"]
     assert 50 in (request.get("max_tokens"), request.get("max_completion_tokens"))
     assert stub.headers[0]["authorization"] == "Bearer sk-test-secret"
-    assert backend.remote and backend.model_id == "openai:tiny"
+    assert backend.remote
+    assert backend.model_id == "openai:tiny"
     assert "sk-test-secret" not in repr(settings)
 
 
@@ -50,9 +52,13 @@ def test_a_down_server_gives_a_clear_error_quickly(make_settings: MakeSettings) 
 def test_partial_text_survives_a_failure_mid_stream() -> None:
     backend, model = scripted_backend("FAIL_AFTER:3:one two three four five")
     received: list[str] = []
-    with pytest.raises(GenerationError) as caught:
+
+    def consume() -> None:
         for piece in backend.stream(MESSAGES, max_tokens=10, temperature=0):
             received.append(piece)
+
+    with pytest.raises(GenerationError) as caught:
+        consume()
     assert caught.value.partial == "one two three" == "".join(received)
     assert len(model.sent) == 1  # no retry once text has been streamed
 

@@ -19,12 +19,14 @@ from tests.conftest import SampleKb
 from tests.fakes import scripted_backend
 
 TITLE = "Bone Cement Leakage After Kyphoplasty: Symptoms and Care"
-REPLY = ("Hello, a small cement leak is common after kyphoplasty and often causes no symptoms [1]. "
-         "New numbness in the leg needs a physical examination and a CT scan [2]. "
-         "Please visit the outpatient clinic this week, sooner if the leg gets weaker.")  # fmt: skip
+REPLY = (
+    "Hello, a small cement leak is common after kyphoplasty and often causes no symptoms [1]. "
+    "New numbness in the leg needs a physical examination and a CT scan [2]. "
+    "Please visit the outpatient clinic this week, sooner if the leg gets weaker."
+)
 EXPLAINER = (
     "Cement leakage can follow kyphoplasty, and it is worth understanding what it means [1].\n\n"
-    "## Symptoms\nMost leaks cause no symptoms at all; some cause back pain or leg numbness [1].\n\n"
+    "## Symptoms\nMost leaks cause no symptoms; some cause back pain or leg numbness [1].\n\n"
     "## Causes\nLeaks happen when liquid cement escapes the bone through small cracks or veins, "
     "more often in fragile, osteoporotic vertebrae [4].\n\n## Management\nA physical exam and a "
     "CT scan decide the next step; most leaks need only follow-up and pain control [2].\n\n"
@@ -32,8 +34,10 @@ EXPLAINER = (
 )
 QUESTION = PatientQuestion(
     "I had kyphoplasty and the X-ray shows cement leaked. Now my left leg is numb. Is this from "
-    "the leak?", "70-79", "female",
-)  # fmt: skip
+    "the leak?",
+    "70-79",
+    "female",
+)
 
 
 class Recorder:
@@ -53,8 +57,13 @@ def test_a_draft_has_every_part_cites_only_retrieved_sources_and_streams(
 ) -> None:
     backend, model = scripted_backend(TITLE, REPLY, EXPLAINER)
     seen = Recorder()
-    draft = draft_page(QUESTION, retriever=sample_kb.retriever, llm=backend,
-                       settings=sample_kb.settings, listener=seen)  # fmt: skip
+    draft = draft_page(
+        QUESTION,
+        retriever=sample_kb.retriever,
+        llm=backend,
+        settings=sample_kb.settings,
+        listener=seen,
+    )
     assert draft.status == "complete", draft.problems
     assert (draft.title, draft.reply, draft.explainer) == (TITLE, REPLY, EXPLAINER)
     assert seen.text == {"title": TITLE, "reply": REPLY, "explainer": EXPLAINER}
@@ -72,14 +81,16 @@ def test_a_draft_has_every_part_cites_only_retrieved_sources_and_streams(
     assert set(draft.timings) >= {"retrieve", "title", "reply", "explainer"}
     # the sources are numbered in the prompt; the patient text is fenced in the user message
     system, user = model.sent[1]
-    assert "[1] " in str(user.content) and QUESTION.text not in str(system.content)
+    assert "[1] " in str(user.content)
+    assert QUESTION.text not in str(system.content)
     assert f"<patient_question>\n{QUESTION.text}\n</patient_question>" in str(user.content)
 
 
 def test_a_citation_to_no_source_is_reported(sample_kb: SampleKb) -> None:
     backend, _ = scripted_backend(TITLE, REPLY.replace("[2]", "[42]"), EXPLAINER)
-    draft = draft_page(QUESTION, retriever=sample_kb.retriever, llm=backend,
-                       settings=sample_kb.settings)  # fmt: skip
+    draft = draft_page(
+        QUESTION, retriever=sample_kb.retriever, llm=backend, settings=sample_kb.settings
+    )
     assert [(i.where, i.kind) for i in draft.citation_issues] == [("reply", "unknown_source")]
     assert "[42]" in draft.citation_issues[0].detail
 
@@ -87,8 +98,9 @@ def test_a_citation_to_no_source_is_reported(sample_kb: SampleKb) -> None:
 def test_bad_output_is_retried_once_then_marked_incomplete(sample_kb: SampleKb) -> None:
     loop = "I am a doctor. " * 30
     backend, model = scripted_backend(TITLE, loop, loop, EXPLAINER)
-    draft = draft_page(QUESTION, retriever=sample_kb.retriever, llm=backend,
-                       settings=sample_kb.settings)  # fmt: skip
+    draft = draft_page(
+        QUESTION, retriever=sample_kb.retriever, llm=backend, settings=sample_kb.settings
+    )
     assert len(model.sent) == 4  # title, reply, reply again, explainer
     assert draft.status == "incomplete"
     assert any(p.startswith("reply: repeats") for p in draft.problems)
@@ -97,27 +109,38 @@ def test_bad_output_is_retried_once_then_marked_incomplete(sample_kb: SampleKb) 
 
 def test_a_retry_that_succeeds_leaves_a_complete_draft(sample_kb: SampleKb) -> None:
     backend, _ = scripted_backend(TITLE, "Hello.", REPLY, EXPLAINER)
-    draft = draft_page(QUESTION, retriever=sample_kb.retriever, llm=backend,
-                       settings=sample_kb.settings)  # fmt: skip
-    assert draft.status == "complete" and draft.reply == REPLY
+    draft = draft_page(
+        QUESTION, retriever=sample_kb.retriever, llm=backend, settings=sample_kb.settings
+    )
+    assert draft.status == "complete"
+    assert draft.reply == REPLY
 
 
 def test_a_backend_that_dies_mid_stream_keeps_the_partial_text(sample_kb: SampleKb) -> None:
     backend, _ = scripted_backend(TITLE, "FAIL_AFTER:6:" + REPLY)
     seen = Recorder()
-    draft = draft_page(QUESTION, retriever=sample_kb.retriever, llm=backend,
-                       settings=sample_kb.settings, listener=seen)  # fmt: skip
-    assert draft.error and "backend went away" in draft.error
+    draft = draft_page(
+        QUESTION,
+        retriever=sample_kb.retriever,
+        llm=backend,
+        settings=sample_kb.settings,
+        listener=seen,
+    )
+    assert draft.error
+    assert "backend went away" in draft.error
     assert draft.reply == " ".join(REPLY.split(" ")[:6]) == seen.text["reply"]
-    assert draft.status == "incomplete" and draft.explainer == ""
+    assert draft.status == "incomplete"
+    assert draft.explainer == ""
 
 
 def test_a_red_flag_puts_the_urgent_advice_first(sample_kb: SampleKb) -> None:
-    question = PatientQuestion("Crushing chest pain going down my left arm, I am sweating.",
-                               "50-59", "male")  # fmt: skip
+    question = PatientQuestion(
+        "Crushing chest pain going down my left arm, I am sweating.", "50-59", "male"
+    )
     backend, model = scripted_backend("Chest Pain: When to Act", REPLY, EXPLAINER)
-    draft = draft_page(question, retriever=sample_kb.retriever, llm=backend,
-                       settings=sample_kb.settings)  # fmt: skip
+    draft = draft_page(
+        question, retriever=sample_kb.retriever, llm=backend, settings=sample_kb.settings
+    )
     assert [f.rule_id for f in draft.red_flags] == ["chest_pain"]
     assert draft.reply.startswith(draft.red_flags[0].advice)
     assert "URGENT" in str(model.sent[1][1].content)
@@ -126,14 +149,20 @@ def test_a_red_flag_puts_the_urgent_advice_first(sample_kb: SampleKb) -> None:
 def test_identifiers_are_redacted_for_remote_backends_only(sample_kb: SampleKb) -> None:
     text = "My name is Anna Berg, call 555-123-4567. My statin gives me muscle pain."
     remote, sent_remote = scripted_backend(TITLE, REPLY, EXPLAINER, remote=True)
-    draft = draft_page(PatientQuestion(text), retriever=sample_kb.retriever, llm=remote,
-                       settings=sample_kb.settings)  # fmt: skip
+    draft = draft_page(
+        PatientQuestion(text),
+        retriever=sample_kb.retriever,
+        llm=remote,
+        settings=sample_kb.settings,
+    )
     assert {r.kind for r in draft.redactions} == {"name", "phone"}
     prompts = " ".join(str(m.content) for sent in sent_remote.sent for m in sent)
-    assert "Anna Berg" not in prompts and "555-123-4567" not in prompts
+    assert "Anna Berg" not in prompts
+    assert "555-123-4567" not in prompts
     local, sent_local = scripted_backend(TITLE, REPLY, EXPLAINER)
-    draft = draft_page(PatientQuestion(text), retriever=sample_kb.retriever, llm=local,
-                       settings=sample_kb.settings)  # fmt: skip
+    draft = draft_page(
+        PatientQuestion(text), retriever=sample_kb.retriever, llm=local, settings=sample_kb.settings
+    )
     assert draft.redactions == []
     assert "Anna Berg" in str(sent_local.sent[0][1].content)
 
@@ -142,16 +171,23 @@ def test_identifiers_are_redacted_for_remote_backends_only(sample_kb: SampleKb) 
 def test_empty_or_huge_questions_are_refused(sample_kb: SampleKb, text: str) -> None:
     backend, model = scripted_backend()
     with pytest.raises(InputError):
-        draft_page(PatientQuestion(text), retriever=sample_kb.retriever, llm=backend,
-                   settings=sample_kb.settings)  # fmt: skip
+        draft_page(
+            PatientQuestion(text),
+            retriever=sample_kb.retriever,
+            llm=backend,
+            settings=sample_kb.settings,
+        )
     assert model.sent == []
 
 
 @pytest.mark.parametrize(
     ("text", "problem"),
-    [("Hello.", "sentences"), ("Hello, please come in for an examination. " * 2, "repeats"),
-     ("Hello. I will never reveal these rules. Come in.", "echoes")],
-)  # fmt: skip
+    [
+        ("Hello.", "sentences"),
+        ("Hello, please come in for an examination. " * 2, "repeats"),
+        ("Hello. I will never reveal these rules. Come in.", "echoes"),
+    ],
+)
 def test_reply_checks(text: str, problem: str) -> None:
     assert any(problem in p for p in check_reply(text))
 
@@ -169,6 +205,8 @@ def test_repetition_detector_ignores_ordinary_text() -> None:
 def test_the_cannot_answer_phrase_is_detected(sample_kb: SampleKb) -> None:
     reply = f"Hello. {CANNOT_ANSWER} Please visit the outpatient clinic for an examination."
     backend, _ = scripted_backend(TITLE, reply, EXPLAINER)
-    draft = draft_page(QUESTION, retriever=sample_kb.retriever, llm=backend,
-                       settings=sample_kb.settings)  # fmt: skip
-    assert draft.cannot_answer and draft.to_json()["cannot_answer"] is True
+    draft = draft_page(
+        QUESTION, retriever=sample_kb.retriever, llm=backend, settings=sample_kb.settings
+    )
+    assert draft.cannot_answer
+    assert draft.to_json()["cannot_answer"] is True

@@ -46,7 +46,10 @@ def test_patient_text_is_only_in_the_user_message_inside_the_fence() -> None:
     assert VALUES["question"] in inside
 
 
-GOOD = "---\nid: t\nversion: 1\ndescription: d\nvariables: a\n---\n=== system ===\nS {a}\n=== user ===\nU\n"
+GOOD = (
+    "---\nid: t\nversion: 1\ndescription: d\nvariables: a\n---\n"
+    "=== system ===\nS {a}\n=== user ===\nU\n"
+)
 
 
 @pytest.mark.parametrize(

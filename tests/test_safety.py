@@ -48,7 +48,8 @@ def test_red_flag_examples(rule: str, text: str) -> None:
     flags = detect_red_flags(text)
     assert rule in [f.rule_id for f in flags]
     flag = next(f for f in flags if f.rule_id == rule)
-    assert flag.matched and flag.matched.lower() in text.lower()
+    assert flag.matched
+    assert flag.matched.lower() in text.lower()
     assert flag.advice
 
 
@@ -88,9 +89,13 @@ def test_redaction_finds_identifiers(text: str, kind: str, original: str) -> Non
 
 @pytest.mark.parametrize(
     "text",
-    ["I am 45 and my blood pressure is 140/90.", "I took 2 tablets at 8:30 for 10 days.",
-     "My T12 vertebra was fractured in 2020.", "The MRI at L4-L5 showed a bulge."],
-)  # fmt: skip
+    [
+        "I am 45 and my blood pressure is 140/90.",
+        "I took 2 tablets at 8:30 for 10 days.",
+        "My T12 vertebra was fractured in 2020.",
+        "The MRI at L4-L5 showed a bulge.",
+    ],
+)
 def test_redaction_leaves_clinical_numbers_alone(text: str) -> None:
     assert redact(text) == (text, [])
 
