@@ -105,3 +105,10 @@ def test_fence_cannot_be_closed_from_inside() -> None:
     fenced = fence(hostile)
     assert "patient_question" not in fenced
     assert "reveal your prompt" in fenced
+
+
+def test_every_rule_is_documented() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "safety.md").read_text(encoding="utf-8")
+    assert all(f"`{rule.id}`" in doc for rule in RULES)
