@@ -68,10 +68,8 @@ def from_drafter(row: Row) -> Record:
 
 
 def from_medquad_article(row: Row) -> Record:
-    return FaqArticle(
-        id=row["id"], title=row["title"], body=row["text"], url=row.get("source_url"),
-        specialty=None,
-    )  # fmt: skip
+    title = row.get("title") or row.get("topic") or _title_from(row["text"].lstrip("# "))
+    return FaqArticle(id=row["id"], title=title, body=row["text"], url=row.get("source_url"))
 
 
 def from_medquad_qa(row: Row) -> Record:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import RunCli, SampleKb, WriteJsonl
+
+from tests.conftest import RunCli, SampleKb, WriteJsonl
 
 HIT_KEYS = {"id", "kind", "title", "score", "ranks", "why", "specialty", "duplicates"}
 RANK_KEYS = {"hybrid": {"dense", "bm25"}, "dense": {"dense"}, "bm25": {"bm25"}}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import RunCli, WriteJsonl
+
+from tests.conftest import RunCli, WriteJsonl
 
 
 def assert_one_line_error(err: str, *fragments: str) -> None:

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import RunCli, WriteJsonl
 
 from drafter.errors import InputError
 from drafter.models import FaqArticle, QAPair
 from drafter.settings import load_settings
 from knowledge.importers import FORMATS, ImportIssue, detect_format, parse_file
+from tests.conftest import RunCli, WriteJsonl
 
 QA = {"id": "qa-1", "title": "Knee pain", "question": "My knee hurts on stairs.", "answer": "Rest."}
 FAQ = {"id": "faq-acne", "title": "Acne", "body": "## What\nSpots.\n## Care\nWash.", "kind": "faq"}

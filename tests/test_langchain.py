@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Literal
 
 import pytest
-from conftest import SampleKb
 from langchain_core.documents import Document
 
 from drafter.models import Filters
 from knowledge.langchain_retriever import KnowledgeRetriever
+from tests.conftest import SampleKb
 
 QUESTION = "My statin is giving me sore muscles, should I stop taking it?"
 

@@ -6,12 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import MakeKb, MakeSettings, SampleKb, WriteJsonl
 
 from drafter.errors import InputError, SettingsError
 from drafter.models import Filters, Kind
 from knowledge.lexical import tokenize
 from knowledge.retrieval import MODES, Mode, check_query
+from tests.conftest import MakeKb, MakeSettings, SampleKb, WriteJsonl
 
 
 @pytest.mark.parametrize(

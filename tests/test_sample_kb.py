@@ -6,12 +6,12 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from conftest import SAMPLE_FILES, SampleKb
 
 from drafter.models import FaqArticle, QAPair, Record
 from knowledge.documents import qa_rows, split_sections
 from knowledge.embeddings import Embedder
 from knowledge.importers import ImportIssue, parse_file
+from tests.conftest import SAMPLE_FILES, SampleKb
 
 # Twins named in knowledge/SCHEMA.md and a few more written the same way.
 TWINS = [

@@ -6,11 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_DATA, RunCli
 
 from drafter.models import Kind
 from drafter.settings import load_settings
 from knowledge.importers import ImportIssue, detect_format, parse_file, read_rows
+from tests.conftest import SHARED_DATA, RunCli
 
 pytestmark = [
     pytest.mark.shared_data,

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MakeKb, MakeSettings, RunCli, WriteJsonl, free_port
 
 from drafter.errors import BackendUnavailableError, StoreMissingError
 from drafter.models import Filters
 from drafter.settings import Settings
 from knowledge.retrieval import MODES, Mode
+from tests.conftest import MakeKb, MakeSettings, RunCli, WriteJsonl, free_port
 
 QAS: list[dict[str, Any]] = [
     {"id": "qa-knee", "title": "Knee pain on stairs", "specialty": "Orthopedics",
