@@ -144,7 +144,7 @@ class HybridRetriever:
     ) -> list[Hit]:
         """Top-k hits of one kind, best first."""
         query = check_query(query, self.max_chars)
-        if self.store.count(kind) == 0:
+        if not self.store.has(kind):
             return []
         n = max(self.fusion.candidates, 3 * k)
         rankings: dict[str, list[str]] = {}
@@ -165,8 +165,9 @@ class HybridRetriever:
             rankings["dense"] = fold_to_parents([(i.id, parent_of(i.id)) for i in dense])
         lexical_rows: dict[str, str] = {}
         bm25_scores: dict[str, float] = {}
-        if mode in ("hybrid", "bm25"):
-            lexical_hits = self.lexical(kind).search(query, n, filters)
+        lexical = self.lexical(kind) if mode in ("hybrid", "bm25") else None
+        if lexical is not None:
+            lexical_hits = lexical.search(query, n, filters)
             for hit in lexical_hits:
                 parent = parent_of(hit.id)
                 if parent not in lexical_rows:
@@ -198,9 +199,9 @@ class HybridRetriever:
         )[:k]
         ranks = {f.id: f.ranks for f in fused}
         terms = (
-            self.lexical(kind).matched_terms(query, [lexical_rows[p] for p, _ in groups
+            lexical.matched_terms(query, [lexical_rows[p] for p, _ in groups
                                                       if p in lexical_rows])
-            if "bm25" in rankings
+            if lexical is not None
             else {}
         )  # fmt: skip
         return [
@@ -251,7 +252,7 @@ class HybridRetriever:
     ) -> SearchResult:
         """'Similar Q&A' (top k, all filters) and 'Related FAQ' (top m, specialty only)."""
         started = time.perf_counter()
-        if self.store.count("qa") == 0 and self.store.count("faq") == 0:
+        if not self.store.has("qa") and not self.store.has("faq"):
             raise StoreMissingError(
                 f"the knowledge base at {self.store.location} is empty: run `drafter ingest` first"
             )
