@@ -129,11 +129,15 @@ def bench_scale(sizes: list[int], queries: int) -> Report | None:
         started = time.perf_counter()
         ingest_files(retriever, [tmp])
         ingest_rate = len(sample) / (time.perf_counter() - started)
-    print(f"embedding only (baseline): {embed_only:7.1f} Q&As/s")
+    print(f"{len(texts)} Q&As, {len(set(texts))} distinct questions (one per answering doctor)")
+    print(f"embedding every row (baseline): {embed_only:7.1f} Q&As/s")
     print(f"drafter ingest (parse, embed, upsert, BM25): {ingest_rate:7.1f} Q&As/s "
           f"({ingest_rate / embed_only:.2f}x of the baseline)")  # fmt: skip
-    report: Report = {"ingest_per_second": round(ingest_rate, 1),
-                      "embed_only_per_second": round(embed_only, 1)}  # fmt: skip
+    report: Report = {
+        "ingest_per_second": round(ingest_rate, 1),
+        "embed_every_row_per_second": round(embed_only, 1),
+        "distinct_questions": len(set(texts)),
+    }
 
     all_vectors = np.concatenate([vectors, embedder.embed([r.text for r in base[3000:]])])
     probe = random.Random(3).sample([r.metadata["question"] for r in base], queries)

@@ -11,6 +11,7 @@ import numpy as np
 
 from drafter.models import FaqArticle, Kind, QAPair, Record
 from knowledge.documents import IndexRow, index_rows
+from knowledge.embeddings import Embedder
 from knowledge.importers import ImportIssue, count_lines, parse_file
 from knowledge.progress import NoProgress, Progress
 from knowledge.retrieval import HybridRetriever
@@ -47,7 +48,7 @@ def write_rows(retriever: HybridRetriever, rows: Sequence[IndexRow]) -> None:
     store, embedder = retriever.store, retriever.embedder
     # Last one wins when a batch holds the same id twice (Chroma rejects duplicate ids).
     unique = list({(row.kind, row.id): row for row in rows}.values())
-    vectors = embedder.embed([row.text for row in unique]) if unique else np.zeros((0, 0))
+    vectors = embed_once(embedder, [row.text for row in unique])
     for kind in ("qa", "faq"):
         picked = [i for i, row in enumerate(unique) if row.kind == kind]
         if not picked:
@@ -60,6 +61,18 @@ def write_rows(retriever: HybridRetriever, rows: Sequence[IndexRow]) -> None:
             [unique[i].text for i in picked],
             [unique[i].metadata for i in picked],
         )
+
+
+def embed_once(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """Embed each distinct text once: archives repeat a question for each doctor who answered."""
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    distinct = list(dict.fromkeys(texts))
+    vectors = embedder.embed(distinct)
+    if len(distinct) == len(texts):
+        return vectors
+    position = {text: i for i, text in enumerate(distinct)}
+    return vectors[[position[text] for text in texts]]
 
 
 def refresh_indexes(retriever: HybridRetriever, kinds: Iterable[Kind]) -> None:
