@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= var
 KB     := $(DATA)/chroma/.sample-loaded
 PORT   ?= 8501
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 SAMPLE := $(wildcard knowledge/sample/*.jsonl)
 
 .PHONY: run test test-fast bench lint format kb clean help
@@ -20,7 +21,7 @@ help:
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
