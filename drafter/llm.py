@@ -138,7 +138,22 @@ def load_llama(path: Path, n_ctx: int, n_threads: int) -> Any:
         return _LLAMA_CACHE[key]
 
 
-class LlamaCppChatModel(BaseChatModel):
+class StreamingChatModel(BaseChatModel):
+    """A chat model that implements `_stream`; a whole answer is the joined stream."""
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        chunks = self._stream(messages, stop, run_manager, **kwargs)
+        text = "".join(str(chunk.message.content) for chunk in chunks)
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+
+class LlamaCppChatModel(StreamingChatModel):
     """A GGUF chat model run in-process by llama.cpp; the chat template comes from the file."""
 
     model_path: str
@@ -176,18 +191,6 @@ class LlamaCppChatModel(BaseChatModel):
                     if run_manager:
                         run_manager.on_llm_new_token(delta, chunk=chunk)
                     yield chunk
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        text = "".join(
-            str(c.message.content) for c in self._stream(messages, stop, run_manager, **kwargs)
-        )
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
 
 def make_chat_backend(settings: Settings, backend: str | None = None) -> ChatBackend:

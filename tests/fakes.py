@@ -11,15 +11,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk
 from pydantic import Field
 
-from drafter.llm import LangChainBackend
+from drafter.llm import LangChainBackend, StreamingChatModel
 
 
-class ScriptedChatModel(BaseChatModel):
+class ScriptedChatModel(StreamingChatModel):
     """Replies from a queue, word by word; records every prompt it was sent.
 
     A reply of the form `FAIL_AFTER:<n>:<text>` streams n words of text, then raises.
@@ -54,16 +53,6 @@ class ScriptedChatModel(BaseChatModel):
             )
         if fail_after is not None and fail_after >= len(reply.split(" ")):
             raise ConnectionResetError("backend went away")
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        text = "".join(str(c.message.content) for c in self._stream(messages, stop, **kwargs))
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
 
 def scripted_backend(
