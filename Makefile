@@ -16,7 +16,7 @@ SAMPLE := $(wildcard knowledge/sample/*.jsonl)
 help:
 	@echo "make run    - install, build the sample knowledge base, start the app on http://127.0.0.1:$(PORT)"
 	@echo "make test   - install and run the whole test suite"
-	@echo "make bench  - retrieval benchmarks (needs ../shared/data; skips cleanly without it)"
+	@echo "make bench  - retrieval (needs ../shared/data) and local drafting benchmarks"
 	@echo "make lint   - ruff check, ruff format --check, mypy"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -43,6 +43,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/retrieval.py
+	$(BIN)/python bench/drafting.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
