@@ -161,10 +161,13 @@ def build_sources(result: SearchResult, *, qa: int, faq: int, chars: int) -> lis
     return picked
 
 
-def format_sources(sources: list[Source]) -> str:
+def format_sources(sources: list[Source], chars: int | None = None) -> str:
+    """The numbered source block of a prompt; `chars` shortens each excerpt."""
     if not sources:
         return "(no sources found)"
-    return "\n".join(f"[{s.n}] {s.title}: {s.excerpt}" for s in sources)
+    return "\n".join(
+        f"[{s.n}] {s.title}: {_cut(s.excerpt, chars) if chars else s.excerpt}" for s in sources
+    )
 
 
 def urgent_note(flags: list[RedFlag]) -> str:
@@ -302,8 +305,11 @@ def draft_page(
                                 k=settings.similar_k, m=settings.faq_k)  # fmt: skip
         draft.similar_qa, draft.related_faq = result.similar_qa, result.related_faq
         draft.sources = build_sources(result, qa=3, faq=2, chars=settings.source_chars)
+    # The short reply gets the top sources, shorter: prompt size drives time to first token.
+    reply_sources = draft.sources[: settings.reply_sources]
     values = {
         "sources": format_sources(draft.sources),
+        "reply_sources": format_sources(reply_sources, settings.reply_source_chars),
         "asker": question.asker,
         "question": fence(outgoing),
         "urgent_note": urgent_note(draft.red_flags),
@@ -318,7 +324,9 @@ def draft_page(
     for part, template, max_tokens, check in steps:
         if part not in parts:
             continue
-        messages = template.render(**{k: values[k] for k in template.variables})
+        wanted = {k: values["reply_sources" if (part, k) == ("reply", "sources") else k]
+                  for k in template.variables}  # fmt: skip
+        messages = template.render(**wanted)
         with _stage(draft, part, listener):
             try:
                 output, problems = _complete_checked(
@@ -336,10 +344,9 @@ def draft_page(
         setattr(draft, part, output)
         draft.problems += [f"{part}: {p}" for p in problems]
     with _stage(draft, "citations", listener):
-        n = len(draft.sources)
-        draft.citation_issues = check_citations(draft.reply, n, "reply") + check_citations(
-            draft.explainer, n, "explainer"
-        )
+        draft.citation_issues = check_citations(
+            draft.reply, len(reply_sources), "reply"
+        ) + check_citations(draft.explainer, len(draft.sources), "explainer")
     return draft
 
 
