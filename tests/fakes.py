@@ -55,6 +55,20 @@ class ScriptedChatModel(StreamingChatModel):
             raise ConnectionResetError("backend went away")
 
 
+class Recorder:
+    """A draft listener that keeps the stages and the streamed text of each part."""
+
+    def __init__(self) -> None:
+        self.stages: list[str] = []
+        self.text: dict[str, str] = {}
+
+    def on_stage(self, stage: str) -> None:
+        self.stages.append(stage)
+
+    def on_token(self, part: str, text: str) -> None:
+        self.text[part] = self.text.get(part, "") + text
+
+
 def scripted_backend(
     *replies: str, remote: bool = False
 ) -> tuple[LangChainBackend, ScriptedChatModel]:

@@ -8,19 +8,9 @@ from drafter.llm import make_chat_backend
 from drafter.local_model import BUNDLED, resolve_local_model
 from drafter.pipeline import PatientQuestion, draft_page
 from tests.conftest import MakeSettings, SampleKb
+from tests.fakes import Recorder
 
 pytestmark = pytest.mark.slow
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.text: dict[str, str] = {}
-
-    def on_stage(self, stage: str) -> None:
-        pass
-
-    def on_token(self, part: str, text: str) -> None:
-        self.text[part] = self.text.get(part, "") + text
 
 
 def test_the_bundled_model_is_assembled_and_verified(make_settings: MakeSettings) -> None:

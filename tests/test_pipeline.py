@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from drafter.citations import cited_numbers
 from drafter.errors import InputError
+from drafter.llm import ChatBackend
 from drafter.pipeline import (
     CANNOT_ANSWER,
     DRAFT_MARKER,
+    Draft,
     PatientQuestion,
     check_explainer,
     check_reply,
@@ -16,7 +20,13 @@ from drafter.pipeline import (
     repetition_problem,
 )
 from tests.conftest import SampleKb
-from tests.fakes import scripted_backend
+from tests.fakes import Recorder, scripted_backend
+
+
+def draft_on(kb: SampleKb, question: PatientQuestion, llm: ChatBackend, **kw: Any) -> Draft:
+    """draft_page over the shared sample knowledge base and its settings."""
+    return draft_page(question, retriever=kb.retriever, llm=llm, settings=kb.settings, **kw)
+
 
 TITLE = "Bone Cement Leakage After Kyphoplasty: Symptoms and Care"
 REPLY = (
@@ -40,30 +50,12 @@ QUESTION = PatientQuestion(
 )
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.stages: list[str] = []
-        self.text: dict[str, str] = {}
-
-    def on_stage(self, stage: str) -> None:
-        self.stages.append(stage)
-
-    def on_token(self, part: str, text: str) -> None:
-        self.text[part] = self.text.get(part, "") + text
-
-
 def test_a_draft_has_every_part_cites_only_retrieved_sources_and_streams(
     sample_kb: SampleKb,
 ) -> None:
     backend, model = scripted_backend(TITLE, REPLY, EXPLAINER)
     seen = Recorder()
-    draft = draft_page(
-        QUESTION,
-        retriever=sample_kb.retriever,
-        llm=backend,
-        settings=sample_kb.settings,
-        listener=seen,
-    )
+    draft = draft_on(sample_kb, QUESTION, backend, listener=seen)
     assert draft.status == "complete", draft.problems
     assert (draft.title, draft.reply, draft.explainer) == (TITLE, REPLY, EXPLAINER)
     assert seen.text == {"title": TITLE, "reply": REPLY, "explainer": EXPLAINER}
@@ -88,9 +80,7 @@ def test_a_draft_has_every_part_cites_only_retrieved_sources_and_streams(
 
 def test_a_citation_to_no_source_is_reported(sample_kb: SampleKb) -> None:
     backend, _ = scripted_backend(TITLE, REPLY.replace("[2]", "[42]"), EXPLAINER)
-    draft = draft_page(
-        QUESTION, retriever=sample_kb.retriever, llm=backend, settings=sample_kb.settings
-    )
+    draft = draft_on(sample_kb, QUESTION, backend)
     assert [(i.where, i.kind) for i in draft.citation_issues] == [("reply", "unknown_source")]
     assert "[42]" in draft.citation_issues[0].detail
 
@@ -98,9 +88,7 @@ def test_a_citation_to_no_source_is_reported(sample_kb: SampleKb) -> None:
 def test_bad_output_is_retried_once_then_marked_incomplete(sample_kb: SampleKb) -> None:
     loop = "I am a doctor. " * 30
     backend, model = scripted_backend(TITLE, loop, loop, EXPLAINER)
-    draft = draft_page(
-        QUESTION, retriever=sample_kb.retriever, llm=backend, settings=sample_kb.settings
-    )
+    draft = draft_on(sample_kb, QUESTION, backend)
     assert len(model.sent) == 4  # title, reply, reply again, explainer
     assert draft.status == "incomplete"
     assert any(p.startswith("reply: repeats") for p in draft.problems)
@@ -109,9 +97,7 @@ def test_bad_output_is_retried_once_then_marked_incomplete(sample_kb: SampleKb) 
 
 def test_a_retry_that_succeeds_leaves_a_complete_draft(sample_kb: SampleKb) -> None:
     backend, _ = scripted_backend(TITLE, "Hello.", REPLY, EXPLAINER)
-    draft = draft_page(
-        QUESTION, retriever=sample_kb.retriever, llm=backend, settings=sample_kb.settings
-    )
+    draft = draft_on(sample_kb, QUESTION, backend)
     assert draft.status == "complete"
     assert draft.reply == REPLY
 
@@ -119,13 +105,7 @@ def test_a_retry_that_succeeds_leaves_a_complete_draft(sample_kb: SampleKb) -> N
 def test_a_backend_that_dies_mid_stream_keeps_the_partial_text(sample_kb: SampleKb) -> None:
     backend, _ = scripted_backend(TITLE, "FAIL_AFTER:6:" + REPLY)
     seen = Recorder()
-    draft = draft_page(
-        QUESTION,
-        retriever=sample_kb.retriever,
-        llm=backend,
-        settings=sample_kb.settings,
-        listener=seen,
-    )
+    draft = draft_on(sample_kb, QUESTION, backend, listener=seen)
     assert draft.error
     assert "backend went away" in draft.error
     assert draft.reply == " ".join(REPLY.split(" ")[:6]) == seen.text["reply"]
@@ -138,9 +118,7 @@ def test_a_red_flag_puts_the_urgent_advice_first(sample_kb: SampleKb) -> None:
         "Crushing chest pain going down my left arm, I am sweating.", "50-59", "male"
     )
     backend, model = scripted_backend("Chest Pain: When to Act", REPLY, EXPLAINER)
-    draft = draft_page(
-        question, retriever=sample_kb.retriever, llm=backend, settings=sample_kb.settings
-    )
+    draft = draft_on(sample_kb, question, backend)
     assert [f.rule_id for f in draft.red_flags] == ["chest_pain"]
     assert draft.reply.startswith(draft.red_flags[0].advice)
     assert "URGENT" in str(model.sent[1][1].content)
@@ -149,20 +127,13 @@ def test_a_red_flag_puts_the_urgent_advice_first(sample_kb: SampleKb) -> None:
 def test_identifiers_are_redacted_for_remote_backends_only(sample_kb: SampleKb) -> None:
     text = "My name is Anna Berg, call 555-123-4567. My statin gives me muscle pain."
     remote, sent_remote = scripted_backend(TITLE, REPLY, EXPLAINER, remote=True)
-    draft = draft_page(
-        PatientQuestion(text),
-        retriever=sample_kb.retriever,
-        llm=remote,
-        settings=sample_kb.settings,
-    )
+    draft = draft_on(sample_kb, PatientQuestion(text), remote)
     assert {r.kind for r in draft.redactions} == {"name", "phone"}
     prompts = " ".join(str(m.content) for sent in sent_remote.sent for m in sent)
     assert "Anna Berg" not in prompts
     assert "555-123-4567" not in prompts
     local, sent_local = scripted_backend(TITLE, REPLY, EXPLAINER)
-    draft = draft_page(
-        PatientQuestion(text), retriever=sample_kb.retriever, llm=local, settings=sample_kb.settings
-    )
+    draft = draft_on(sample_kb, PatientQuestion(text), local)
     assert draft.redactions == []
     assert "Anna Berg" in str(sent_local.sent[0][1].content)
 
@@ -171,12 +142,7 @@ def test_identifiers_are_redacted_for_remote_backends_only(sample_kb: SampleKb) 
 def test_empty_or_huge_questions_are_refused(sample_kb: SampleKb, text: str) -> None:
     backend, model = scripted_backend()
     with pytest.raises(InputError):
-        draft_page(
-            PatientQuestion(text),
-            retriever=sample_kb.retriever,
-            llm=backend,
-            settings=sample_kb.settings,
-        )
+        draft_on(sample_kb, PatientQuestion(text), backend)
     assert model.sent == []
 
 
@@ -205,8 +171,6 @@ def test_repetition_detector_ignores_ordinary_text() -> None:
 def test_the_cannot_answer_phrase_is_detected(sample_kb: SampleKb) -> None:
     reply = f"Hello. {CANNOT_ANSWER} Please visit the outpatient clinic for an examination."
     backend, _ = scripted_backend(TITLE, reply, EXPLAINER)
-    draft = draft_page(
-        QUESTION, retriever=sample_kb.retriever, llm=backend, settings=sample_kb.settings
-    )
+    draft = draft_on(sample_kb, QUESTION, backend)
     assert draft.cannot_answer
     assert draft.to_json()["cannot_answer"] is True
