@@ -69,8 +69,9 @@ def bench_liveqa(article_limit: int | None) -> Report | None:
         started = time.perf_counter()
         ingest_files(retriever, [articles], limit=article_limit)
         build = time.perf_counter() - started
-        stored = {item.metadata["parent_id"] for page in retriever.store.iter_all("faq")
-                  for item in page}  # fmt: skip
+        stored = {
+            item.metadata["parent_id"] for page in retriever.store.iter_all("faq") for item in page
+        }
         usable = [(qid, text) for qid, text in queries if relevant.get(qid, set()) & stored]
         ranks: dict[str, list[tuple[int | None, int | None]]] = {m: [] for m in MODES}
         for qid, text in usable:
@@ -87,8 +88,10 @@ def bench_liveqa(article_limit: int | None) -> Report | None:
         m = report[mode]
         assert isinstance(m, dict)  # noqa: S101 - built just above
         print(f"{mode:<10} {m['recall@1']:>9.3f} {m['recall@5']:>9.3f} {m['mrr']:>7.3f}")
-    print(f"{len(usable)} questions with a relevant article, {len(stored)} articles "
-          f"(indexed in {build:.0f} s)")  # fmt: skip
+    print(
+        f"{len(usable)} questions with a relevant article, {len(stored)} articles "
+        f"(indexed in {build:.0f} s)"
+    )
     return report
 
 
@@ -131,8 +134,10 @@ def bench_scale(sizes: list[int], queries: int) -> Report | None:
         ingest_rate = len(sample) / (time.perf_counter() - started)
     print(f"{len(texts)} Q&As, {len(set(texts))} distinct questions (one per answering doctor)")
     print(f"embedding every row (baseline): {embed_only:7.1f} Q&As/s")
-    print(f"drafter ingest (parse, embed, upsert, BM25): {ingest_rate:7.1f} Q&As/s "
-          f"({ingest_rate / embed_only:.2f}x of the baseline)")  # fmt: skip
+    print(
+        f"drafter ingest (parse, embed, upsert, BM25): {ingest_rate:7.1f} Q&As/s "
+        f"({ingest_rate / embed_only:.2f}x of the baseline)"
+    )
     report: Report = {
         "ingest_per_second": round(ingest_rate, 1),
         "embed_every_row_per_second": round(embed_only, 1),
@@ -163,8 +168,11 @@ def bench_scale(sizes: list[int], queries: int) -> Report | None:
         h50, h95 = percentiles(hybrid)
         d50, _ = percentiles(dense)
         print(f"{size:>8,} {h50:>9.1f}ms {h95:>5.1f}ms {d50:>13.1f}ms {h50 / d50:>6.2f}")
-        latency[str(size)] = {"p50_ms": round(h50, 1), "p95_ms": round(h95, 1),
-                              "dense_p50_ms": round(d50, 1)}  # fmt: skip
+        latency[str(size)] = {
+            "p50_ms": round(h50, 1),
+            "p95_ms": round(h95, 1),
+            "dense_p50_ms": round(d50, 1),
+        }
     report["latency"] = latency
     return report
 

@@ -77,9 +77,14 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             raise InputError(f"{path}: no such file or folder")
     retriever = settings.make_retriever(store=settings.make_store(create=True))
     reports = ingest_files(
-        retriever, expanded, fmt=args.format, mapping=_mapping(args.map) or None,
-        kind=args.kind, limit=args.limit, progress=TqdmProgress(args.quiet),
-    )  # fmt: skip
+        retriever,
+        expanded,
+        fmt=args.format,
+        mapping=_mapping(args.map) or None,
+        kind=args.kind,
+        limit=args.limit,
+        progress=TqdmProgress(args.quiet),
+    )
     failed = 0
     for report in reports:
         for issue in report.issues[:20]:
@@ -116,10 +121,18 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         faq = retriever.search(args.question, kind="faq", k=m, filters=faq_filters, mode=args.mode)
         seconds = 0.0
     if args.json:
-        print(json.dumps({"query": args.question.strip(), "mode": args.mode,
-                          "similar_qa": [h.to_json() for h in qa],
-                          "related_faq": [h.to_json() for h in faq],
-                          "seconds": round(seconds, 4)}, indent=2))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "query": args.question.strip(),
+                    "mode": args.mode,
+                    "similar_qa": [h.to_json() for h in qa],
+                    "related_faq": [h.to_json() for h in faq],
+                    "seconds": round(seconds, 4),
+                },
+                indent=2,
+            )
+        )
     else:
         print_hits("Similar Q&A", qa)
         print_hits("Related FAQ", faq)
@@ -142,9 +155,11 @@ def cmd_eval_retrieval(args: argparse.Namespace, settings: Settings) -> int:
     from knowledge.evaluation import dumps, evaluate_pairs, format_report
 
     report = evaluate_pairs(
-        Path(args.pairs), settings, progress=TqdmProgress(args.quiet or args.json),
+        Path(args.pairs),
+        settings,
+        progress=TqdmProgress(args.quiet or args.json),
         limit=args.limit,
-    )  # fmt: skip
+    )
     print(dumps(report) if args.json else format_report(report))
     return 0
 
@@ -171,16 +186,23 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     from drafter.pipeline import PatientQuestion, draft_page
 
     try:
-        question = PatientQuestion(args.question, Filters(age_group=args.age).age_group,
-                                   Filters(sex=args.sex).sex, args.specialty)  # fmt: skip
+        question = PatientQuestion(
+            args.question,
+            Filters(age_group=args.age).age_group,
+            Filters(sex=args.sex).sex,
+            args.specialty,
+        )
     except ValueError as exc:
         raise InputError(str(exc)) from None
     retriever = settings.make_retriever()
     llm = make_chat_backend(settings, args.backend)
     draft = draft_page(
-        question, retriever=retriever, llm=llm, settings=settings,
+        question,
+        retriever=retriever,
+        llm=llm,
+        settings=settings,
         listener=StderrListener(live=sys.stderr.isatty() and not args.quiet),
-    )  # fmt: skip
+    )
     if args.format == "json":
         print(json.dumps(draft.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -198,9 +220,23 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     import subprocess
 
     app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-           "--server.address", args.address, "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(args.port),
+        "--server.address",
+        args.address,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+    ]
     return subprocess.call(cmd)
 
 

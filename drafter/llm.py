@@ -110,8 +110,14 @@ class LangChainBackend:
         if isinstance(exc, self.transient):
             return True
         name = type(exc).__name__
-        return name in {"APIConnectionError", "APITimeoutError", "RateLimitError",
-                        "InternalServerError", "ConnectError", "ReadTimeout"}  # fmt: skip
+        return name in {
+            "APIConnectionError",
+            "APITimeoutError",
+            "RateLimitError",
+            "InternalServerError",
+            "ConnectError",
+            "ReadTimeout",
+        }
 
 
 def _describe(exc: BaseException) -> str:

@@ -10,8 +10,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 AGE_GROUPS: tuple[str, ...] = (
-    "0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80+",
-)  # fmt: skip
+    "0-9",
+    "10-19",
+    "20-29",
+    "30-39",
+    "40-49",
+    "50-59",
+    "60-69",
+    "70-79",
+    "80+",
+)
 SEXES: tuple[str, ...] = ("female", "male", "other")
 
 Kind = Literal["qa", "faq"]

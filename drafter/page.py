@@ -46,8 +46,9 @@ def page_html(draft: Draft) -> str:
     """A self-contained HTML page (the Markdown in a <pre>-free, escaped layout)."""
     e = html.escape
     q = draft.question
-    flags = "".join(f"<p class='flag'>⚠️ Red flag: {e(f.label)} (“{e(f.matched)}”)</p>"
-                    for f in draft.red_flags)  # fmt: skip
+    flags = "".join(
+        f"<p class='flag'>⚠️ Red flag: {e(f.label)} (“{e(f.matched)}”)</p>" for f in draft.red_flags
+    )
     paragraphs = "".join(f"<p>{e(p)}</p>" for p in draft.explainer.split("\n\n") if p.strip())
     similar = "".join(
         f"<div class='qa'><h4>{e(h.title)}</h4><p>{e(h.excerpt(240))}</p><p><i>"

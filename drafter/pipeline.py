@@ -54,8 +54,9 @@ class PatientQuestion:
 
     @property
     def asker(self) -> str:
-        who = " ".join(p for p in (f"{self.age_group} year old" if self.age_group else "",
-                                    self.sex or "") if p)  # fmt: skip
+        who = " ".join(
+            p for p in (f"{self.age_group} year old" if self.age_group else "", self.sex or "") if p
+        )
         return who or "age and sex not given"
 
 
@@ -71,8 +72,14 @@ class Source:
     specialty: str | None
 
     def to_json(self) -> dict[str, object]:
-        return {"n": self.n, "id": self.id, "kind": self.kind, "title": self.title,
-                "specialty": self.specialty, "excerpt": self.excerpt}  # fmt: skip
+        return {
+            "n": self.n,
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "specialty": self.specialty,
+            "excerpt": self.excerpt,
+        }
 
 
 @dataclass
@@ -122,21 +129,22 @@ class Draft:
             "model": self.model,
             "prompt_version": self.prompt_versions,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
-            "question": {"text": self.question.text, "age_group": self.question.age_group,
-                         "sex": self.question.sex, "specialty": self.question.specialty},
-        }  # fmt: skip
+            "question": {
+                "text": self.question.text,
+                "age_group": self.question.age_group,
+                "sex": self.question.sex,
+                "specialty": self.question.specialty,
+            },
+        }
 
 
 def _hit_json(hit: Hit) -> dict[str, object]:
-    meta = hit.metadata
+    """A hit as the page shows it: the search JSON plus doctor and excerpts."""
     return {
-        "id": hit.id,
-        "title": hit.title,
-        "score": round(hit.score, 6),
-        "specialty": hit.specialty,
-        "doctor": meta.get("doctor"),
+        **hit.to_json(),
+        "doctor": hit.metadata.get("doctor"),
         "excerpt": hit.excerpt(200),
-        "answer_excerpt": _cut(meta.get("answer", ""), 200),
+        "answer_excerpt": _cut(hit.metadata.get("answer", ""), 200),
     }
 
 
@@ -156,8 +164,9 @@ def build_sources(result: SearchResult, *, qa: int, faq: int, chars: int) -> lis
         text = f"Question: {_cut(hit.text, chars // 2)} Doctor's answer: {_cut(answer, chars)}"
         picked.append(Source(len(picked) + 1, hit.id, "qa", hit.title, text, hit.specialty))
     for hit in result.related_faq[:faq]:
-        picked.append(Source(len(picked) + 1, hit.id, "faq", hit.title, _cut(hit.text, chars),
-                             hit.specialty))  # fmt: skip
+        picked.append(
+            Source(len(picked) + 1, hit.id, "faq", hit.title, _cut(hit.text, chars), hit.specialty)
+        )
     return picked
 
 
@@ -174,8 +183,10 @@ def urgent_note(flags: list[RedFlag]) -> str:
     if not flags:
         return ""
     labels = "; ".join(f.label for f in flags)
-    return (f"URGENT: the question mentions warning signs ({labels}). The reply must first tell "
-            "the patient to seek urgent care now.\n\n")  # fmt: skip
+    return (
+        f"URGENT: the question mentions warning signs ({labels}). The reply must first tell "
+        "the patient to seek urgent care now.\n\n"
+    )
 
 
 def generate(
@@ -264,8 +275,11 @@ class PromptSet:
     @classmethod
     def load(cls, versions: dict[str, int] | None = None) -> PromptSet:
         v = versions or {}
-        return cls(load_prompt("title", v.get("title")), load_prompt("short_reply", v.get("reply")),
-                   load_prompt("explainer", v.get("explainer")))  # fmt: skip
+        return cls(
+            load_prompt("title", v.get("title")),
+            load_prompt("short_reply", v.get("reply")),
+            load_prompt("explainer", v.get("explainer")),
+        )
 
 
 @contextmanager
@@ -293,16 +307,23 @@ def draft_page(
     prompts = prompts or PromptSet.load()
     text = check_query(question.text, settings.max_question_chars)
     draft = Draft(question=question, model=llm.model_id)
-    draft.prompt_versions = {"title": prompts.title.ref, "reply": prompts.reply.ref,
-                             "explainer": prompts.explainer.ref}  # fmt: skip
+    draft.prompt_versions = {
+        "title": prompts.title.ref,
+        "reply": prompts.reply.ref,
+        "explainer": prompts.explainer.ref,
+    }
     with _stage(draft, "safety", listener):
         draft.red_flags = detect_red_flags(text)
         remote = llm.remote or retriever.embedder.name.startswith("openai")
         outgoing, draft.redactions = redact(text) if remote else (text, [])
     with _stage(draft, "retrieve", listener):
         filters = Filters(specialty=question.specialty, age_group=None, sex=None)
-        result = retriever.page(outgoing, filters=filters if question.specialty else None,
-                                k=settings.similar_k, m=settings.faq_k)  # fmt: skip
+        result = retriever.page(
+            outgoing,
+            filters=filters if question.specialty else None,
+            k=settings.similar_k,
+            m=settings.faq_k,
+        )
         draft.similar_qa, draft.related_faq = result.similar_qa, result.related_faq
         draft.sources = build_sources(result, qa=3, faq=2, chars=settings.source_chars)
     # The short reply gets the top sources, shorter: prompt size drives time to first token.
@@ -313,9 +334,10 @@ def draft_page(
         "asker": question.asker,
         "question": fence(outgoing),
         "urgent_note": urgent_note(draft.red_flags),
-        "specialty": question.specialty or (draft.similar_qa[0].specialty if draft.similar_qa
-                                            else None) or "general practice",
-    }  # fmt: skip
+        "specialty": question.specialty
+        or (draft.similar_qa[0].specialty if draft.similar_qa else None)
+        or "general practice",
+    }
     steps: list[tuple[Part, PromptTemplate, int, Callable[[str], list[str]]]] = [
         ("title", prompts.title, 40, check_title),
         ("reply", prompts.reply, settings.reply_max_tokens, check_reply),
@@ -324,8 +346,10 @@ def draft_page(
     for part, template, max_tokens, check in steps:
         if part not in parts:
             continue
-        wanted = {k: values["reply_sources" if (part, k) == ("reply", "sources") else k]
-                  for k in template.variables}  # fmt: skip
+        wanted = {
+            k: values["reply_sources" if (part, k) == ("reply", "sources") else k]
+            for k in template.variables
+        }
         messages = template.render(**wanted)
         with _stage(draft, part, listener):
             try:
@@ -365,9 +389,12 @@ def _complete_checked(
         if attempt:
             listener.on_stage(f"{part} (retry: {'; '.join(problems)})")
         output = generate(
-            llm, messages, max_tokens=max_tokens, temperature=temperature + 0.3 * attempt,
+            llm,
+            messages,
+            max_tokens=max_tokens,
+            temperature=temperature + 0.3 * attempt,
             on_text=lambda t: listener.on_token(part, t),
-        )  # fmt: skip
+        )
         problems = check(clean_title(output) if part == "title" else output)
         if not problems:
             break

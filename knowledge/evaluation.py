@@ -93,10 +93,11 @@ def index_pairs(retriever: HybridRetriever, pairs: PairSet) -> None:
     from knowledge.ingest import refresh_indexes, write_rows
 
     rows = [
-        IndexRow("qa", doc_id, text, {"kind": "qa", "parent_id": doc_id, "title": text,
-                                     "question": text})
+        IndexRow(
+            "qa", doc_id, text, {"kind": "qa", "parent_id": doc_id, "title": text, "question": text}
+        )
         for doc_id, text in pairs.documents.items()
-    ]  # fmt: skip
+    ]
     for start in range(0, len(rows), 512):
         write_rows(retriever, rows[start : start + 512])
     refresh_indexes(retriever, ["qa"])
@@ -111,11 +112,17 @@ def rankings(
     progress.start(len(pairs.queries), "queries")
     out = []
     for query, vector in zip(pairs.queries, vectors, strict=True):
-        out.append({
-            mode: [h.id for h in retriever.search(
-                query.text, kind="qa", k=DEPTH, mode=mode, collapse=False, vector=vector)]
-            for mode in MODES
-        })  # fmt: skip
+        out.append(
+            {
+                mode: [
+                    h.id
+                    for h in retriever.search(
+                        query.text, kind="qa", k=DEPTH, mode=mode, collapse=False, vector=vector
+                    )
+                ]
+                for mode in MODES
+            }
+        )
         progress.advance()
     progress.finish()
     return out
@@ -144,9 +151,11 @@ def evaluate_pairs(
     report: dict[str, object] = {}
     for mode in MODES:
         report[mode] = metrics(
-            [(rank_of(r[mode], q.positive), rank_of(r[mode], q.negative))
-             for r, q in zip(ranked, pairs.queries, strict=True)]
-        )  # fmt: skip
+            [
+                (rank_of(r[mode], q.positive), rank_of(r[mode], q.negative))
+                for r, q in zip(ranked, pairs.queries, strict=True)
+            ]
+        )
     report["n_queries"] = len(pairs.queries)
     report["n_documents"] = len(pairs.documents)
     report["skipped_lines"] = [str(i) for i in pairs.issues]

@@ -24,6 +24,7 @@ def print_hits(title: str, hits: Sequence[Hit], console: Console | None = None) 
     table.add_column("why it matched", max_width=48)
     for n, hit in enumerate(hits, start=1):
         dups = f" (+{len(hit.duplicates)} near-duplicate)" if hit.duplicates else ""
-        table.add_row(str(n), f"{hit.score:.4f}", hit.id, hit.title + dups,
-                      hit.specialty or "-", hit.why)  # fmt: skip
+        table.add_row(
+            str(n), f"{hit.score:.4f}", hit.id, hit.title + dups, hit.specialty or "-", hit.why
+        )
     console.print(table)

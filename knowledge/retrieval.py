@@ -73,7 +73,7 @@ class HybridRetriever:
                 settings.rrf_k,
                 settings.candidates,
                 settings.duplicate_threshold,
-            )  # fmt: skip
+            )
             if settings
             else FusionConfig()
         )
@@ -153,7 +153,7 @@ class HybridRetriever:
         cosine: dict[str, float] = {}
         if mode in ("hybrid", "dense"):
             self._check_embedder(kind)
-            vector = self.embed_query(query) if vector is None else vector
+            vector = self.embedder.embed([query])[0] if vector is None else vector
             dense = self.store.query(kind, vector, n, where_clause(filters))
             for item in dense:
                 parent = parent_of(item.id)
@@ -199,17 +199,24 @@ class HybridRetriever:
         )[:k]
         ranks = {f.id: f.ranks for f in fused}
         terms = (
-            lexical.matched_terms(query, [lexical_rows[p] for p, _ in groups
-                                                      if p in lexical_rows])
+            lexical.matched_terms(query, [lexical_rows[p] for p, _ in groups if p in lexical_rows])
             if lexical is not None
             else {}
-        )  # fmt: skip
+        )
         return [
-            self._hit(kind, parent, items[parent], scores.get(parent, 0.0), ranks[parent],
-                      cosine.get(parent), terms.get(lexical_rows.get(parent, ""), []), dups)
+            self._hit(
+                kind,
+                parent,
+                items[parent],
+                scores.get(parent, 0.0),
+                ranks[parent],
+                cosine.get(parent),
+                terms.get(lexical_rows.get(parent, ""), []),
+                dups,
+            )
             for parent, dups in groups
             if parent in items
-        ]  # fmt: skip
+        ]
 
     def _hit(
         self,
