@@ -1,4 +1,5 @@
-"""The `drafter` command: build the knowledge base, search it, measure it."""
+"""The `drafter` command: build the knowledge base, search it, measure it, draft pages; the
+workflow commands (users, inbox, approve, audit, export) live in `cli_workflow`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from drafter import __version__
+from drafter.cli_workflow import COMMANDS as WORKFLOW_COMMANDS
+from drafter.cli_workflow import add_parsers as workflow_parsers
 from drafter.errors import DrafterError, InputError
 from drafter.models import Filters
 from drafter.settings import Settings, load_settings
@@ -317,6 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="use only the first N groups")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
+    workflow_parsers(sub)
+
     p = sub.add_parser("ui", help="start the Streamlit app")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default="127.0.0.1")
@@ -327,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        return COMMANDS[args.command](args, settings)
+        return {**COMMANDS, **WORKFLOW_COMMANDS}[args.command](args, settings)
     except DrafterError as exc:
         print(f"drafter: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -29,3 +29,20 @@ class BackendUnavailableError(DrafterError):
     """A server we depend on (Chroma, an LLM or embedding API) does not answer."""
 
     exit_code = 4
+
+
+class PermissionDeniedError(DrafterError):
+    """The signed-in user's role does not allow the action, or the login is wrong."""
+
+    exit_code = 5
+
+
+class EditConflictError(DrafterError):
+    """Someone saved the draft after the editor opened it. Both versions are kept."""
+
+    exit_code = 6
+
+    def __init__(self, message: str, saved_as: int, latest: int) -> None:
+        super().__init__(message)
+        self.saved_as = saved_as
+        self.latest = latest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from drafter.pipeline import Draft
+from drafter.pipeline import DRAFT_MARKER, Draft
 
 
 def page_markdown(draft: Draft) -> str:
@@ -15,7 +15,7 @@ def page_markdown(draft: Draft) -> str:
         lines += [f"> ⚠️ **Red flag: {flag.label}** (matched “{flag.matched}”)", ""]
     lines += [f"# {draft.title or '(untitled)'}" + (f" - {specialty}" if specialty else ""), ""]
     lines += [q.text.strip(), "", f"*{q.asker}*", ""]
-    lines += ["## Reply (draft)", "", draft.reply or "(not drafted)", ""]
+    lines += [f"## {_reply_heading(draft)}", "", draft.reply or "(not drafted)", ""]
     lines += ["## More Info", "", _demote(draft.explainer) or "(not drafted)", ""]
     lines += ["## Similar Q&A", ""]
     for hit in draft.similar_qa:
@@ -35,6 +35,10 @@ def page_markdown(draft: Draft) -> str:
             f"- redacted {r.kind}: {r.original!r} -> {r.replacement}" for r in draft.redactions
         ]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _reply_heading(draft: Draft) -> str:
+    return "Reply (draft)" if draft.marker == DRAFT_MARKER else "Doctor's reply"
 
 
 def _demote(markdown: str) -> str:
@@ -65,6 +69,6 @@ def page_html(draft: Draft) -> str:
         "padding:.3em}}</style></head><body>"
         f"<p class='marker'>{e(draft.marker)} · {e(draft.status)}</p>{flags}"
         f"<h1>{e(draft.title)}</h1><p>{e(q.text)}</p><p><i>{e(q.asker)}</i></p>"
-        f"<h2>Reply (draft)</h2><p>{e(draft.reply)}</p><h2>More Info</h2>{paragraphs}"
+        f"<h2>{_reply_heading(draft)}</h2><p>{e(draft.reply)}</p><h2>More Info</h2>{paragraphs}"
         f"<h2>Similar Q&amp;A</h2>{similar}<h2>Related FAQ</h2><ul>{faq}</ul></body></html>"
     )

@@ -43,7 +43,7 @@ def _stable_id(prefix: str, *parts: str) -> str:
     return f"{prefix}-{digest}"
 
 
-def _title_from(text: str, limit: int = 90) -> str:
+def title_from(text: str, limit: int = 90) -> str:
     """A title for records that have none: the first sentence, cut at a word boundary."""
     first = re.split(r"(?<=[.?!])\s", " ".join(text.split()), maxsplit=1)[0]
     return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "…"
@@ -68,7 +68,7 @@ def from_drafter(row: Row) -> Record:
 
 
 def from_medquad_article(row: Row) -> Record:
-    title = row.get("title") or row.get("topic") or _title_from(row["text"].lstrip("# "))
+    title = row.get("title") or row.get("topic") or title_from(row["text"].lstrip("# "))
     return FaqArticle(id=row["id"], title=title, body=row["text"], url=row.get("source_url"))
 
 
@@ -81,7 +81,7 @@ def from_medquad_qa(row: Row) -> Record:
 
 def from_doctor_qa(row: Row) -> Record:
     return QAPair(
-        id=row["id"], title=row.get("title") or _title_from(row["question"]),
+        id=row["id"], title=row.get("title") or title_from(row["question"]),
         question=row["question"], answer=row["answer"], doctor=row.get("answer_author"),
         specialty=row.get("specialty"), source_url=row.get("source_url"),
     )  # fmt: skip
@@ -91,7 +91,7 @@ def from_question_answer(row: Row) -> Record:
     """K-QA, MedicationQA and other {id, question, answer} sets."""
     return QAPair(
         id=row.get("id") or _stable_id("qa", row["question"]),
-        title=row.get("title") or _title_from(row["question"]),
+        title=row.get("title") or title_from(row["question"]),
         question=row["question"], answer=row["answer"], source_url=row.get("source_url"),
     )  # fmt: skip
 
@@ -101,7 +101,7 @@ def from_liveqa(row: Row) -> Record:
     if not answers:
         raise ValueError("question has no reference answer")
     return QAPair(
-        id=row["id"], title=row.get("subject") or _title_from(row["message"]),
+        id=row["id"], title=row.get("subject") or title_from(row["message"]),
         question=row.get("message") or row["question"], answer=answers[0]["answer"],
         source_url=answers[0].get("url"),
     )  # fmt: skip
@@ -190,7 +190,7 @@ def mapped_converter(mapping: Mapping[str, str], kind: str) -> Callable[[Row], R
         data = {field: row[col] for field, col in mapping.items()}
         text = data.get("question") or data.get("body") or ""
         if not data.get("title") and text:
-            data["title"] = _title_from(str(text))
+            data["title"] = title_from(str(text))
         if not data.get("id"):
             data["id"] = _stable_id(kind, str(data.get("title", "")), str(text))
         return model(**data)
