@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -12,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from drafter.errors import SettingsError
 
 if TYPE_CHECKING:
+    from drafter.workflow import Workflow
     from knowledge.embeddings import Embedder
     from knowledge.retrieval import HybridRetriever
     from knowledge.store import KnowledgeStore
@@ -65,6 +67,8 @@ class Settings(BaseSettings):
     duplicate_threshold: float = Field(0.95, gt=0, le=1.0)
     max_question_chars: int = Field(6000, ge=100)
 
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default: a SQLite file.")
+
     @field_validator("chroma_url")
     @classmethod
     def _url_has_scheme(cls, value: str | None) -> str | None:
@@ -75,6 +79,10 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.chroma_path or self.data_dir / "chroma"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'drafter.db'}"
 
     @property
     def index_dir(self) -> Path:
@@ -95,6 +103,21 @@ class Settings(BaseSettings):
 
         return HybridRetriever(
             store or self.make_store(), self.make_embedder(), self.index_dir, settings=self
+        )
+
+    def make_workflow(self, retriever: Callable[[], HybridRetriever] | None = None) -> Workflow:
+        """The workflow on the configured database; approvals publish to the knowledge base
+        through `retriever` (built from these settings by default, on first use)."""
+        from functools import cache
+
+        from drafter.db import open_database
+        from drafter.publish import knowledge_base_publisher
+        from drafter.workflow import Workflow
+
+        return Workflow(
+            open_database(self.db_url),
+            max_question_chars=self.max_question_chars,
+            publisher=knowledge_base_publisher(retriever or cache(self.make_retriever)),
         )
 
 
