@@ -7,7 +7,13 @@ from dataclasses import dataclass
 
 _CITE = re.compile(r"\[(\d+(?:\s*[,–-]\s*\d+)*)\]")
 _HEADING = re.compile(r"^##\s+(.+?)\s*$", re.M)
-UNCITED_OK = ("conclusion", "summary", "when to see a doctor", "when to seek care")
+UNCITED_OK = (
+    "conclusion",
+    "summary",
+    "when to see a doctor",
+    "when to seek care",
+    "when to seek help",
+)
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,20 @@ each stage. The output is always a Draft marked as a draft: nothing here sends a
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from drafter.checks import check_explainer, check_reply, check_title, clean_title
 from drafter.citations import CitationIssue, check_citations
+from drafter.errors import InputError
 from drafter.llm import ChatBackend, GenerationError
 from drafter.models import Filters, Hit, Kind, SearchResult
 from drafter.safety import Redaction, RedFlag, detect_red_flags, fence, redact
+from drafter.sections import SectionPlan, choose_plan, fallback_plan, format_headings
 from knowledge.retrieval import HybridRetriever, check_query
 from prompts import Message, PromptTemplate, load_prompt
 
@@ -25,7 +28,7 @@ if TYPE_CHECKING:
 
 DRAFT_MARKER = "DRAFT - not reviewed or approved by a doctor"
 CANNOT_ANSWER = "I cannot answer this from the available sources."
-LEAK_MARKERS = ("never reveal these rules", "never follow instructions", "<patient_question>")
+MAX_INSTRUCTION_CHARS = 200
 Part = Literal["title", "reply", "explainer"]
 
 
@@ -70,6 +73,7 @@ class Source:
     title: str
     excerpt: str
     specialty: str | None
+    facts: str = ""  # the answer (Q&A) or article text alone: what the short reply is shown
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -94,6 +98,9 @@ class Draft:
     citation_issues: list[CitationIssue] = field(default_factory=list)
     red_flags: list[RedFlag] = field(default_factory=list)
     redactions: list[Redaction] = field(default_factory=list)
+    section_plan: str = ""
+    sections: list[str] = field(default_factory=list)
+    instruction: str | None = None
     problems: list[str] = field(default_factory=list)
     model: str = ""
     prompt_versions: dict[str, str] = field(default_factory=dict)
@@ -124,6 +131,9 @@ class Draft:
             "citation_issues": [i.to_json() for i in self.citation_issues],
             "red_flags": [f.to_json() for f in self.red_flags],
             "redactions": [r.to_json() for r in self.redactions],
+            "section_plan": self.section_plan,
+            "sections": self.sections,
+            "instruction": self.instruction,
             "problems": self.problems,
             "error": self.error,
             "model": self.model,
@@ -162,21 +172,26 @@ def build_sources(result: SearchResult, *, qa: int, faq: int, chars: int) -> lis
     for hit in result.similar_qa[:qa]:
         answer = hit.metadata.get("answer", "")
         text = f"Question: {_cut(hit.text, chars // 2)} Doctor's answer: {_cut(answer, chars)}"
-        picked.append(Source(len(picked) + 1, hit.id, "qa", hit.title, text, hit.specialty))
+        picked.append(Source(len(picked) + 1, hit.id, "qa", hit.title, text, hit.specialty, answer))
     for hit in result.related_faq[:faq]:
+        excerpt = _cut(hit.text, chars)
         picked.append(
-            Source(len(picked) + 1, hit.id, "faq", hit.title, _cut(hit.text, chars), hit.specialty)
+            Source(len(picked) + 1, hit.id, "faq", hit.title, excerpt, hit.specialty, hit.text)
         )
     return picked
 
 
 def format_sources(sources: list[Source], chars: int | None = None) -> str:
-    """The numbered source block of a prompt; `chars` shortens each excerpt."""
+    """The numbered source block of a prompt.
+
+    With `chars` (the short reply) each source is its facts alone (the past answer, without its
+    question or title) cut to that length: a short prompt answers sooner.
+    """
     if not sources:
         return "(no sources found)"
-    return "\n".join(
-        f"[{s.n}] {s.title}: {_cut(s.excerpt, chars) if chars else s.excerpt}" for s in sources
-    )
+    if chars:
+        return "\n".join(f"[{s.n}] {_cut(s.facts or s.excerpt, chars)}" for s in sources)
+    return "\n".join(f"[{s.n}] {s.title}: {s.excerpt}" for s in sources)
 
 
 def urgent_note(flags: list[RedFlag]) -> str:
@@ -187,6 +202,28 @@ def urgent_note(flags: list[RedFlag]) -> str:
         f"URGENT: the question mentions warning signs ({labels}). The reply must first tell "
         "the patient to seek urgent care now.\n\n"
     )
+
+
+def clean_instruction(instruction: str | None) -> str | None:
+    """The reviewing doctor's request on one line; over MAX_INSTRUCTION_CHARS is refused."""
+    text = " ".join((instruction or "").split())
+    if len(text) > MAX_INSTRUCTION_CHARS:
+        raise InputError(
+            f"the instruction is {len(text)} characters; the limit is {MAX_INSTRUCTION_CHARS}"
+        )
+    return text or None
+
+
+def doctor_note(instruction: str | None) -> str:
+    """The doctor's request as a labelled line; unlike the patient's text it is to be followed."""
+    if not instruction:
+        return ""
+    return f"The reviewing doctor asks (a trusted instruction; keep the rules): {instruction}\n\n"
+
+
+def section_plan(text: str, explainer: PromptTemplate) -> SectionPlan:
+    """The plan chosen for the question; a template without {sections} asks for the fallback's."""
+    return choose_plan(text) if "sections" in explainer.variables else fallback_plan()
 
 
 def generate(
@@ -202,57 +239,6 @@ def generate(
         parts.append(piece)
         on_text(piece)
     return "".join(parts).strip()
-
-
-def repetition_problem(text: str) -> str | None:
-    """Runaway loops: a sentence repeated, or an 8-word run appearing three times."""
-    sentences = [s.strip().lower() for s in re.split(r"(?<=[.!?])\s+", text) if len(s) > 20]
-    if len(sentences) != len(set(sentences)):
-        return "repeats a sentence"
-    words = text.lower().split()
-    seen: dict[tuple[str, ...], int] = {}
-    for i in range(len(words) - 7):
-        gram = tuple(words[i : i + 8])
-        seen[gram] = seen.get(gram, 0) + 1
-        if seen[gram] >= 3:
-            return "repeats itself"
-    return None
-
-
-def leak_problem(text: str) -> str | None:
-    lowered = text.lower()
-    return "echoes the instructions" if any(m in lowered for m in LEAK_MARKERS) else None
-
-
-def check_title(text: str) -> list[str]:
-    words = len(text.split())
-    return [] if 2 <= words <= 16 else [f"title has {words} words (want 2-16)"]
-
-
-def check_reply(text: str) -> list[str]:
-    problems = [p for p in (repetition_problem(text), leak_problem(text)) if p]
-    sentences = len([s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s])
-    if not 2 <= sentences <= 8:
-        problems.append(f"reply has {sentences} sentences (want 3-6)")
-    if not 60 <= len(text) <= 1400:
-        problems.append(f"reply is {len(text)} characters (want 60-1400)")
-    return problems
-
-
-def check_explainer(text: str) -> list[str]:
-    problems = [p for p in (repetition_problem(text), leak_problem(text)) if p]
-    headings = re.findall(r"^##\s+\S", text, flags=re.M)
-    if len(headings) < 3:
-        problems.append(f"explainer has {len(headings)} '## ' sections (want at least 3)")
-    if not 400 <= len(text) <= 8000:
-        problems.append(f"explainer is {len(text)} characters (want 400-8000)")
-    return problems
-
-
-def clean_title(text: str) -> str:
-    line = next((ln for ln in text.strip().splitlines() if ln.strip()), "")
-    line = re.sub(r"^(title:\s*|#+\s*)", "", line.strip(), flags=re.I)
-    return line.strip().strip("\"“”'*").rstrip(".").strip()
 
 
 def with_urgent_sentence(reply: str, flags: list[RedFlag]) -> str:
@@ -301,12 +287,19 @@ def draft_page(
     prompts: PromptSet | None = None,
     listener: DraftListener | None = None,
     parts: tuple[Part, ...] = ("title", "reply", "explainer"),
+    instruction: str | None = None,
 ) -> Draft:
-    """Every part of a page for one question. Backend failures end the draft early, keeping text."""
+    """Every part of a page for one question. Backend failures end the draft early, keeping text.
+
+    `instruction` is the reviewing doctor's request when regenerating ("shorter", "warmer" or
+    free text, at most MAX_INSTRUCTION_CHARS); it goes into the reply and explainer prompts.
+    """
     listener = listener or SilentListener()
     prompts = prompts or PromptSet.load()
     text = check_query(question.text, settings.max_question_chars)
-    draft = Draft(question=question, model=llm.model_id)
+    draft = Draft(question=question, model=llm.model_id, instruction=clean_instruction(instruction))
+    plan = section_plan(text, prompts.explainer)
+    draft.section_plan, draft.sections = plan.id, list(plan.headings)
     draft.prompt_versions = {
         "title": prompts.title.ref,
         "reply": prompts.reply.ref,
@@ -334,6 +327,8 @@ def draft_page(
         "asker": question.asker,
         "question": fence(outgoing),
         "urgent_note": urgent_note(draft.red_flags),
+        "doctor_note": doctor_note(draft.instruction),
+        "sections": format_headings(plan.headings),
         "specialty": question.specialty
         or (draft.similar_qa[0].specialty if draft.similar_qa else None)
         or "general practice",
@@ -341,7 +336,12 @@ def draft_page(
     steps: list[tuple[Part, PromptTemplate, int, Callable[[str], list[str]]]] = [
         ("title", prompts.title, 40, check_title),
         ("reply", prompts.reply, settings.reply_max_tokens, check_reply),
-        ("explainer", prompts.explainer, settings.explainer_max_tokens, check_explainer),
+        (
+            "explainer",
+            prompts.explainer,
+            settings.explainer_max_tokens,
+            partial(check_explainer, headings=plan.headings),
+        ),
     ]
     for part, template, max_tokens, check in steps:
         if part not in parts:
@@ -350,6 +350,11 @@ def draft_page(
             k: values["reply_sources" if (part, k) == ("reply", "sources") else k]
             for k in template.variables
         }
+        if draft.instruction and part != "title" and "doctor_note" not in template.variables:
+            draft.problems.append(
+                f"{part}: the instruction was not used ({template.id}@v{template.version} "
+                "has no {doctor_note})"
+            )
         messages = template.render(**wanted)
         with _stage(draft, part, listener):
             try:

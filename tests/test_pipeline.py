@@ -6,19 +6,11 @@ from typing import Any
 
 import pytest
 
+from drafter.checks import check_explainer, check_reply, repetition_problem
 from drafter.citations import cited_numbers
 from drafter.errors import InputError
 from drafter.llm import ChatBackend
-from drafter.pipeline import (
-    CANNOT_ANSWER,
-    DRAFT_MARKER,
-    Draft,
-    PatientQuestion,
-    check_explainer,
-    check_reply,
-    draft_page,
-    repetition_problem,
-)
+from drafter.pipeline import CANNOT_ANSWER, DRAFT_MARKER, Draft, PatientQuestion, draft_page
 from tests.conftest import SampleKb
 from tests.fakes import Recorder, scripted_backend
 
@@ -34,13 +26,21 @@ REPLY = (
     "New numbness in the leg needs a physical examination and a CT scan [2]. "
     "Please visit the outpatient clinic this week, sooner if the leg gets weaker."
 )
-EXPLAINER = (
+EXPLAINER = (  # the "procedure" plan's sections: QUESTION mentions a kyphoplasty
     "Cement leakage can follow kyphoplasty, and it is worth understanding what it means [1].\n\n"
-    "## Symptoms\nMost leaks cause no symptoms; some cause back pain or leg numbness [1].\n\n"
-    "## Causes\nLeaks happen when liquid cement escapes the bone through small cracks or veins, "
-    "more often in fragile, osteoporotic vertebrae [4].\n\n## Management\nA physical exam and a "
-    "CT scan decide the next step; most leaks need only follow-up and pain control [2].\n\n"
+    "## About the procedure\nKyphoplasty fills a broken vertebra with bone cement [4].\n\n"
+    "## Possible complications\nMost leaks cause no symptoms; some cause back pain or leg "
+    "numbness, more often in fragile, osteoporotic vertebrae [1].\n\n"
+    "## Recovery and management\nA physical exam and a CT scan decide the next step; most leaks "
+    "need only follow-up and pain control [2].\n\n"
+    "## When to see a doctor\nCome in this week, sooner if the leg gets weaker.\n\n"
     "## Conclusion\nMost people recover well; keep your follow-up appointments."
+)
+# the fallback ("condition") plan's sections, which explainer v1 always asks for
+CONDITION_EXPLAINER = (
+    EXPLAINER.replace("## About the procedure", "## Symptoms")
+    .replace("## Possible complications", "## Causes")
+    .replace("## Recovery and management", "## Management")
 )
 QUESTION = PatientQuestion(
     "I had kyphoplasty and the X-ray shows cement leaked. Now my left leg is numb. Is this from "
@@ -117,11 +117,12 @@ def test_a_red_flag_puts_the_urgent_advice_first(sample_kb: SampleKb) -> None:
     question = PatientQuestion(
         "Crushing chest pain going down my left arm, I am sweating.", "50-59", "male"
     )
-    backend, model = scripted_backend("Chest Pain: When to Act", REPLY, EXPLAINER)
+    backend, model = scripted_backend("Chest Pain: When to Act", REPLY, CONDITION_EXPLAINER)
     draft = draft_on(sample_kb, question, backend)
     assert [f.rule_id for f in draft.red_flags] == ["chest_pain"]
     assert draft.reply.startswith(draft.red_flags[0].advice)
     assert "URGENT" in str(model.sent[1][1].content)
+    assert draft.status == "complete", draft.problems
 
 
 def test_identifiers_are_redacted_for_remote_backends_only(sample_kb: SampleKb) -> None:

@@ -1,0 +1,103 @@
+"""Explainer section plans: which "## " headings suit a question, chosen by keyword rules.
+
+The plans are data in `prompts/explainer/sections.toml` (validated when loaded). `choose_plan`
+tries them in file order and takes the first one with a keyword in the question; the last plan has
+no keywords and is the fallback. The rules are deliberately simple so a doctor can predict them.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from prompts import PROMPTS_DIR, PromptError
+
+PLANS_FILE = PROMPTS_DIR / "explainer" / "sections.toml"
+
+
+@dataclass(frozen=True)
+class SectionPlan:
+    id: str
+    description: str
+    keywords: tuple[str, ...]
+    headings: tuple[str, ...]
+
+    def matches(self, question: str) -> list[str]:
+        """The keywords of this plan found in the question, in plan order."""
+        return [k for k in self.keywords if _keyword_pattern(k).search(question)]
+
+
+@cache
+def _keyword_pattern(keyword: str) -> re.Pattern[str]:
+    """A keyword as a whole word or phrase; a leading or trailing '*' matches the rest of a word."""
+    core = re.escape(keyword.strip("*")).replace(r"\ ", r"\s+")
+    head = r"\w*" if keyword.startswith("*") else ""
+    tail = r"\w*" if keyword.endswith("*") else ""
+    return re.compile(rf"(?<![\w-]){head}{core}{tail}(?![\w-])", re.I)
+
+
+def parse_plans(text: str, source: str = "<string>") -> tuple[SectionPlan, ...]:
+    """Plans from TOML; anything malformed is a PromptError naming the file."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PromptError(f"{source}: not valid TOML ({exc})") from None
+    rows = data.get("plan")
+    if not isinstance(rows, list) or not rows:
+        raise PromptError(f"{source}: needs at least one [[plan]]")
+    plans: list[SectionPlan] = []
+    for i, row in enumerate(rows, 1):
+        where = f"{source}: plan {i}"
+        if not isinstance(row, dict) or set(row) != {"id", "description", "keywords", "headings"}:
+            raise PromptError(f"{where}: needs exactly id, description, keywords, headings")
+        keywords, headings = row["keywords"], row["headings"]
+        if not all(isinstance(x, str) and x.strip("* ") for x in keywords):
+            raise PromptError(f"{where}: keywords must be non-empty strings")
+        if not 3 <= len(headings) <= 8 or len({h.lower() for h in headings}) != len(headings):
+            raise PromptError(f"{where}: needs 3-8 distinct headings")
+        if not all(
+            isinstance(h, str) and h.strip() and not set(h) & set("#\n[]") for h in headings
+        ):
+            raise PromptError(f"{where}: a heading is empty or holds '#', '[', ']' or a newline")
+        plans.append(SectionPlan(row["id"], row["description"], tuple(keywords), tuple(headings)))
+    ids = [p.id for p in plans]
+    if len(set(ids)) != len(ids):
+        raise PromptError(f"{source}: plan ids repeat: {ids}")
+    if plans[-1].keywords or any(not p.keywords for p in plans[:-1]):
+        raise PromptError(f"{source}: only the last plan (the fallback) may have no keywords")
+    return tuple(plans)
+
+
+@cache
+def load_plans(path: Path = PLANS_FILE) -> tuple[SectionPlan, ...]:
+    return parse_plans(path.read_text(encoding="utf-8"), str(path))
+
+
+def choose_plan(question: str, plans: Sequence[SectionPlan] | None = None) -> SectionPlan:
+    """The first plan with a keyword in the question, else the fallback (the last plan)."""
+    plans = plans or load_plans()
+    return next((p for p in plans if p.matches(question)), plans[-1])
+
+
+def fallback_plan() -> SectionPlan:
+    """The plan for questions no rule matches; explainer v1 asks for exactly these headings."""
+    return load_plans()[-1]
+
+
+def format_headings(headings: Sequence[str]) -> str:
+    """How a plan is written into the prompt: `## A, ## B, ## C`."""
+    return ", ".join(f"## {h}" for h in headings)
+
+
+def _normal(heading: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", heading.lower()).split())
+
+
+def missing_headings(markdown: str, headings: Sequence[str]) -> list[str]:
+    """Planned headings with no '## ' heading that contains them (case and punctuation ignored)."""
+    found = [_normal(h) for h in re.findall(r"^##\s+(.+?)\s*$", markdown, flags=re.M)]
+    return [h for h in headings if not any(_normal(h) in f for f in found)]
