@@ -62,12 +62,12 @@ def _mapping(pairs: Sequence[str]) -> dict[str, str]:
 
 @command("ingest")
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge import SAMPLE_DIR
+    from knowledge import sample_files
     from knowledge.ingest import ingest_files
 
     paths = [Path(p) for p in args.paths]
     if args.sample:
-        paths += sorted(SAMPLE_DIR.glob("*.jsonl"))
+        paths += sample_files()
     if not paths:
         raise InputError("nothing to import: give PATH... or --sample")
     expanded: list[Path] = []

@@ -20,13 +20,13 @@ import pytest
 
 from drafter.cli import main
 from drafter.settings import Settings, load_settings
-from knowledge import SAMPLE_DIR
+from knowledge import sample_files
 from knowledge.embeddings import Embedder
 from knowledge.ingest import ImportReport, ingest_files
 from knowledge.retrieval import HybridRetriever
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-SAMPLE_FILES = sorted(SAMPLE_DIR.glob("*.jsonl"))
+SAMPLE_FILES = sample_files()
 
 WriteJsonl = Callable[[Path, Iterable[Mapping[str, Any] | str]], Path]
 MakeSettings = Callable[..., Settings]
