@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal, get_args
 
 from argon2 import PasswordHasher
@@ -50,6 +51,11 @@ DEMO_USERS: dict[Role, str] = {
 MIN_PASSWORD = 8
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _hasher = PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash("no account has this password")
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,7 @@ def authenticate(session: Session, username: str, password: str) -> User:
     row = session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
     try:
         if row is None or not row.active:
+            _hasher.verify(_dummy_hash(), password)  # as slow as a real check: no name probing
             raise VerificationError
         _hasher.verify(row.password_hash, password)
     except (VerificationError, InvalidHashError):

@@ -1,0 +1,115 @@
+"""The workflow database: migrations match the models, reopening keeps data, SQLite settings, the
+append-only audit log, and clear errors for a bad URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from drafter.accounts import SYSTEM
+from drafter.db import alembic_config, open_database
+from drafter.errors import SettingsError
+from drafter.tables import Base
+from drafter.workflow import Workflow
+from tests.conftest import MakeSettings
+from tests.workflow_kit import Desk, ai_draft, make_desk
+
+TABLES = {"users", "questions", "draft_versions", "approvals", "ratings", "audit_log"}
+
+
+@pytest.fixture
+def desk(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Desk:
+    return make_desk(tmp_path_factory, tmp_path)
+
+
+def engine_of(workflow: Workflow) -> Engine:
+    engine = workflow.sessions.kw["bind"]
+    assert isinstance(engine, Engine)
+    return engine
+
+
+def test_a_new_database_is_at_the_alembic_head_and_matches_the_models(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'sub' / 'new.db'}"  # the folder is created too
+    engine = engine_of(Workflow(open_database(url)))
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        assert context.get_current_revision() == head is not None
+        assert compare_metadata(context, Base.metadata) == []
+    assert set(inspect(engine).get_table_names()) >= TABLES
+
+
+def test_reopening_a_database_keeps_its_data_and_does_not_migrate_again(desk: Desk) -> None:
+    q = desk.workflow.add_question(desk.doctor, "My ears ring after a concert.")
+    desk.workflow.save_draft(desk.doctor, q.id, ai_draft(q.text))
+    engine_of(desk.workflow).dispose()
+    again = desk.reopen()
+    assert [x.text for x in again.questions()] == ["My ears ring after a concert."]
+    assert [v.number for v in again.versions(q.id)] == [1]
+    assert again.login("doctor", "doctor-pass-1").display_name == "Dr. Ana Ruiz"
+    with engine_of(again).connect() as connection:
+        versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    assert len(versions) == 1
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(desk: Desk) -> None:
+    with engine_of(desk.workflow).connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        with pytest.raises(IntegrityError):
+            connection.execute(
+                text(
+                    "INSERT INTO draft_versions (question_id, number, kind, title, reply, "
+                    "explainer, details, author, created_at) "
+                    "VALUES (999, 1, 'ai', '', '', '', '{}', 'x', '2026-01-01')"
+                )
+            )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_log SET actor = 'someone else'",
+        "UPDATE audit_log SET detail = '{}' WHERE action = 'question.add'",
+        "DELETE FROM audit_log",
+        "DELETE FROM audit_log WHERE id = 1",
+    ],
+)
+def test_the_audit_log_is_append_only(desk: Desk, statement: str) -> None:
+    desk.workflow.add_question(desk.doctor, "Is a resting pulse of 52 too slow?")
+    before = desk.workflow.audit()
+    assert before
+    with pytest.raises(IntegrityError, match="append-only"), engine_of(desk.workflow).begin() as c:
+        c.execute(text(statement))
+    assert desk.workflow.audit() == before
+    desk.workflow.add_question(desk.doctor, "Another question, still logged.")
+    assert len(desk.workflow.audit()) == len(before) + 1
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "DRAFTER_DATABASE_URL"),
+        ("nosuchdialect://host/db", "DRAFTER_DATABASE_URL"),
+    ],
+)
+def test_a_bad_database_url_is_a_settings_error(url: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        open_database(url)
+
+
+def test_the_default_database_is_a_file_in_the_data_folder(make_settings: MakeSettings) -> None:
+    settings = make_settings()
+    assert settings.db_url == f"sqlite:///{settings.data_dir / 'drafter.db'}"
+    workflow = settings.make_workflow()
+    workflow.add_user(SYSTEM, "doctor", "doctor-pass-1", "doctor", "Dr. Ana Ruiz")
+    assert (settings.data_dir / "drafter.db").is_file()
+    other = make_settings(database_url=f"sqlite:///{settings.data_dir / 'other.db'}")
+    assert other.make_workflow().users() == []
+    assert [u.username for u in settings.make_workflow().users()] == ["doctor"]
