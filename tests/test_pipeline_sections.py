@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from drafter.checks import check_explainer
@@ -173,3 +175,10 @@ def test_a_question_without_plan_keywords_gets_the_fallback(sample_kb: SampleKb)
     assert draft.section_plan == "condition"
     assert "## Symptoms, ## Causes, ## Management" in str(model.sent[2][0].content)
     assert draft.status == "complete", draft.problems
+
+
+def test_docs_list_every_plan_with_its_sections() -> None:
+    safety = (Path(__file__).resolve().parents[1] / "docs" / "safety.md").read_text("utf-8")
+    for plan in load_plans():
+        row = next(ln for ln in safety.splitlines() if ln.startswith(f"| `{plan.id}` |"))
+        assert row.rstrip(" |").endswith(", ".join(plan.headings)), plan.id
