@@ -31,7 +31,9 @@ Status = Literal["new", "drafted", "approved"]
 Part = Literal["reply", "explainer"]
 VersionKind = Literal["ai", "regenerate", "edit"]
 STATUSES: tuple[Status, ...] = ("new", "drafted", "approved")
-_SAVE_ATTEMPTS = 5
+# What an edit does not take over from its base: the model's status and failure, a past conflict.
+_NOT_INHERITED = frozenset({"status", "problems", "error", "conflict_with"})
+_SAVE_ATTEMPTS = 100  # a failed attempt means another writer's version landed: progress
 
 
 @dataclass(frozen=True)
@@ -316,6 +318,7 @@ class Workflow:
         versions = self.versions(question_id)
         by_number = {v.number: v for v in versions}
         if base not in by_number:
+            self.question(question_id)  # an unknown question is named as such
             raise InputError(f"question {question_id} has no version {base}")
         old = by_number[base]
         if (old.title, old.reply, old.explainer) == (title, reply, explainer):
@@ -330,7 +333,7 @@ class Workflow:
             reply=reply,
             explainer=explainer,
             details={
-                **{k: v for k, v in old.details.items() if k not in {"status", "problems"}},
+                **{k: v for k, v in old.details.items() if k not in _NOT_INHERITED},
                 "edited_from": base,
             },
             model=old.model,
@@ -443,6 +446,7 @@ class Workflow:
         require(user, action)
         versions = self.versions(question_id)
         if not versions:
+            self.question(question_id)  # an unknown question is named as such
             raise InputError(f"question {question_id} has no draft to approve yet")
         chosen = (
             versions[-1]
@@ -573,6 +577,8 @@ class Workflow:
             version = session.get(VersionRow, version_id)
             if version is None:
                 raise InputError(f"there is no draft version with id {version_id}")
+            if other_version_id is not None and session.get(VersionRow, other_version_id) is None:
+                raise InputError(f"there is no draft version with id {other_version_id}")
             row = RatingRow(
                 version_id=version_id,
                 other_version_id=other_version_id,
@@ -612,7 +618,7 @@ class Workflow:
 def import_questions(workflow: Workflow, user: User, path: Path) -> tuple[int, list[str]]:
     """Add every question of a JSONL/CSV file (fields: question or text, age_group, sex,
     specialty, asker, id); a bad line is reported as `file:line: why` and the rest land."""
-    added, problems = 0, []
+    before, problems = sum(workflow.counts().values()), []
     for line, row in read_rows(path):
         if isinstance(row, ImportIssue):
             problems.append(str(row))
@@ -624,11 +630,10 @@ def import_questions(workflow: Workflow, user: User, path: Path) -> tuple[int, l
                 age_group=row.get("age_group"),
                 sex=row.get("sex"),
                 specialty=row.get("specialty"),
-                asker=row.get("asker"),
+                asker=str(row["asker"]) if row.get("asker") is not None else None,
                 origin="import",
                 external_id=str(row["id"]) if row.get("id") is not None else None,
             )
-            added += 1
         except InputError as exc:
             problems.append(str(ImportIssue(path, line, str(exc))))
-    return added, problems
+    return sum(workflow.counts().values()) - before, problems  # known ids are not re-added
