@@ -11,11 +11,15 @@ PORT   ?= 8501
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 SAMPLE := $(wildcard knowledge/sample/*.jsonl)
 
-.PHONY: run test test-fast bench lint format kb clean help
+SHOTS  := $(abspath $(DATA)/screenshots)
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test test-fast test-browser chromium bench lint format kb clean help
 
 help:
 	@echo "make run    - install, build the sample knowledge base, start the app on http://127.0.0.1:$(PORT)"
-	@echo "make test   - install and run the whole test suite"
+	@echo "make test   - install and run the whole test suite (browser tests included)"
+	@echo "make test-browser - only the real-browser tests (headless Debian chromium)"
 	@echo "make bench  - retrieval (needs ../shared/data) and local drafting benchmarks"
 	@echo "make lint   - ruff check, ruff format --check, mypy"
 
@@ -32,11 +36,25 @@ $(KB): $(STAMP) $(SAMPLE)
 kb: $(KB)
 
 run: $(KB)
+	@DRAFTER_DATA_DIR=$(DATA) $(BIN)/drafter user demo
+	@DRAFTER_DATA_DIR=$(DATA) DRAFTER_PASSWORD=doctor-demo $(BIN)/drafter questions add \
+		--file knowledge/sample/inbox.jsonl --user doctor
 	@echo "Drafter is starting on http://127.0.0.1:$(PORT) (Ctrl-C stops it)"
 	DRAFTER_DATA_DIR=$(DATA) $(BIN)/drafter ui --port $(PORT)
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -q
+# The browser tests drive Debian's chromium (never `playwright install`: it downloads).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; } || \
+		echo "warning: could not install chromium; the browser tests will be skipped"
+
+test: $(STAMP) chromium
+	@SCREENSHOTS_DIR=$(SHOTS) $(BIN)/python -m pytest -q; status=$$?; \
+		echo "Browser test screenshots: $(SHOTS)"; exit $$status
+
+test-browser: $(STAMP) chromium
+	@SCREENSHOTS_DIR=$(SHOTS) $(BIN)/python -m pytest -q -m browser; status=$$?; \
+		echo "Browser test screenshots: $(SHOTS)"; exit $$status
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow and not server"

@@ -59,7 +59,7 @@ def test_inbox_empty_state_then_a_new_question_shows_with_red_flags_first(
     )
     at.run()
     rows = [m.value for m in at.markdown if m.value.startswith("**#")]
-    assert rows[0].startswith("**#2** · 🚨 Chest pain")
+    assert rows[0].startswith("**#2** · :material/emergency: Chest pain")
     assert rows[1].startswith("**#1**")
 
 
@@ -158,7 +158,8 @@ def test_roles_decide_the_buttons(app_env: AppEnv) -> None:
     open_question(app_env, "doctor", q.id).button(key="draft").click().run()
     editor = open_question(app_env, "editor", q.id)
     keys = {b.key for b in editor.button}
-    assert "approve_explainer" in keys and "approve_reply" not in keys
+    assert "approve_explainer" in keys
+    assert "approve_reply" not in keys
     reviewer = open_question(app_env, "reviewer", q.id)
     keys = {b.key for b in reviewer.button}
     assert not keys & {"approve_reply", "approve_explainer", "save"}
@@ -178,7 +179,8 @@ def test_model_down_gives_a_clear_message_and_saves_what_there_is(
     assert not at.exception, at.exception
     assert any("The model stopped" in e.value for e in at.error)
     versions = wf.versions(q.id)
-    assert len(versions) == 1 and versions[0].details["error"]
+    assert len(versions) == 1
+    assert versions[0].details["error"]
 
 
 @pytest.mark.parametrize("page", ["views/inbox.py", "views/question.py", "views/search.py"])

@@ -51,7 +51,7 @@ def logout() -> None:
 
 user = st.session_state.get(USER_KEY)
 if user is None:
-    page = st.navigation([st.Page(login_page, title="Sign in", icon="🔑")])
+    page = st.navigation([st.Page(login_page, title="Sign in", icon=":material/login:")])
 else:
     with st.sidebar:
         st.markdown(f"Signed in as **{user.display_name}** ({user.role})")
@@ -60,9 +60,9 @@ else:
     page = st.navigation(
         {
             "Work": [
-                st.Page("views/inbox.py", title="Inbox", icon="📥", default=True),
-                st.Page("views/question.py", title="Question", icon="📝"),
-                st.Page("views/search.py", title="Search", icon="🔎"),
+                st.Page("views/inbox.py", title="Inbox", icon=":material/inbox:", default=True),
+                st.Page("views/question.py", title="Question", icon=":material/edit_note:"),
+                st.Page("views/search.py", title="Search", icon=":material/search:"),
             ]
         }
     )

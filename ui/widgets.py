@@ -41,5 +41,5 @@ def red_flag_banner(flags: list[dict[str, Any]]) -> None:
         st.error(
             f"**Red flag: {flag['label']}** — the patient wrote “{flag['matched']}”. "
             "The reply must tell them to seek urgent care first.",
-            icon="🚨",
+            icon=":material/emergency:",
         )

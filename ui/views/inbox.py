@@ -52,7 +52,7 @@ def add_question() -> None:
 
 if user.can("add_question"):
     with (
-        st.expander("➕ New question", expanded=counts["new"] + counts["drafted"] == 0),
+        st.expander(":material/add: New question", expanded=counts["new"] + counts["drafted"] == 0),
         st.form("new_question", clear_on_submit=False),
     ):
         st.text_area(
@@ -103,7 +103,11 @@ st.caption(f"{len(found)} question(s) · red flags first, then the longest waiti
 for q in found:
     with st.container(border=True):
         left, right = st.columns([6, 1])
-        flag = "🚨 " + ", ".join(f["label"] for f in q.red_flags) + " · " if q.red_flags else ""
+        flag = (
+            ":material/emergency: " + ", ".join(f["label"] for f in q.red_flags) + " · "
+            if q.red_flags
+            else ""
+        )
         left.markdown(
             f"**#{q.id}** · {flag}{q.specialty or 'specialty not set'} · {q.asker_line} · "
             f"waiting {q.waiting()} · *{q.status}*"

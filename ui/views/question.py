@@ -38,7 +38,7 @@ def chosen_question_id() -> int | None:
 chosen = chosen_question_id()
 if chosen is None:
     st.info("Open a question from the **Inbox** first.")
-    st.page_link("views/inbox.py", label="Go to the inbox", icon="📥")
+    st.page_link("views/inbox.py", label="Go to the inbox", icon=":material/inbox:")
     st.stop()
 question_id: int = chosen
 st.query_params["q"] = str(question_id)
@@ -96,7 +96,7 @@ current = by_number.get(state.get(BASE, -1))
 # --- header ---------------------------------------------------------------------------------------
 
 red_flag_banner(question.red_flags)
-st.page_link("views/inbox.py", label="Back to the inbox", icon="⬅️")
+st.page_link("views/inbox.py", label="Back to the inbox", icon=":material/arrow_back:")
 st.title(f"Question #{question.id}")
 with st.container(border=True):
     st.write(question.text)
