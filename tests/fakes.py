@@ -99,11 +99,21 @@ def page_responder(body: dict[str, Any]) -> str:
     if "titles for pages" in system:
         return "Knee Pain After Running: Causes and Care"
     if "More Info" in system:
-        headings = re.findall(r"## ([^,.\n]+)", system) or ["Causes", "Management", "Conclusion"]
+        headings = re.findall(r"## ([A-Z][^,.\n]+)", system) or [
+            "Causes",
+            "Management",
+            "Conclusion",
+        ]
+        lines = [
+            "Most people with this feel it after activity and it eases with rest [1].",
+            "Overuse, a change in training or worn shoes are common reasons [1].",
+            "Relative rest, ice and a gradual return to exercise usually help [2].",
+            "Come in if it keeps you awake, swells, or has not improved in two weeks [1].",
+            "In short, this is common and usually settles with simple care.",
+            "A physiotherapist can show stretches that take the load off the joint [2].",
+        ]
         sections = "\n\n".join(
-            f"## {h.strip()}\n\nThis part explains {h.strip().lower()} in plain words [1]. "
-            "Your doctor can tell you more at a visit [1]."
-            for h in headings
+            f"## {h.strip()}\n\n{lines[i % len(lines)]}" for i, h in enumerate(headings)
         )
         return (
             "Here is what the past answers say about a question like yours, in plain words [1]."

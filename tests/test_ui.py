@@ -101,7 +101,7 @@ def test_draft_streams_saves_a_version_and_edits_are_saved(app_env: AppEnv) -> N
     assert [v.kind for v in versions] == ["ai"]
     assert versions[0].title == "Knee Pain After Running: Causes and Care"
     assert at.text_input(key=f"t-{q.id}").value == versions[0].title
-    assert any("Draft saved as version 1" in s.value for s in at.success)
+    assert any("Draft saved as version 1 (complete)" in s.value for s in at.success)
 
     at.text_area(key=f"r-{q.id}").input("Hello, rest the knee for a week [1].")
     at.run()
