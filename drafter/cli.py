@@ -9,15 +9,15 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from drafter import __version__
-from drafter.cli_workflow import COMMANDS as WORKFLOW_COMMANDS
-from drafter.cli_workflow import add_parsers as workflow_parsers
+from drafter import __version__, cli_eval, cli_explain, cli_workflow
 from drafter.errors import DrafterError, InputError
 from drafter.models import Filters
 from drafter.settings import Settings, load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 COMMANDS: dict[str, Handler] = {}
+# Modules adding commands: each has COMMANDS (name -> handler) and add_parsers(subparsers).
+EXTENSIONS = (cli_workflow, cli_explain, cli_eval)
 
 
 def command(name: str) -> Callable[[Handler], Handler]:
@@ -320,7 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="use only the first N groups")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
-    workflow_parsers(sub)
+    for extension in EXTENSIONS:
+        extension.add_parsers(sub)
 
     p = sub.add_parser("ui", help="start the Streamlit app")
     p.add_argument("--port", type=int, default=8501)
@@ -332,7 +333,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        return {**COMMANDS, **WORKFLOW_COMMANDS}[args.command](args, settings)
+        handlers = {**COMMANDS}
+        for extension in EXTENSIONS:
+            handlers.update(extension.COMMANDS)
+        return handlers[args.command](args, settings)
     except DrafterError as exc:
         print(f"drafter: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(6000, ge=100)
 
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: a SQLite file.")
+    batch_concurrency: int = Field(8, ge=1, le=64, description="Remote requests in flight.")
 
     @field_validator("chroma_url")
     @classmethod

@@ -183,7 +183,17 @@ def test_model_down_gives_a_clear_message_and_saves_what_there_is(
     assert versions[0].details["error"]
 
 
-@pytest.mark.parametrize("page", ["views/inbox.py", "views/question.py", "views/search.py"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "views/inbox.py",
+        "views/question.py",
+        "views/search.py",
+        "views/explainers.py",
+        "views/compare.py",
+        "views/dashboard.py",
+    ],
+)
 def test_every_page_renders_for_every_role(app_env: AppEnv, page: str) -> None:
     for role in ("doctor", "editor", "reviewer", "admin"):
         at = app_as(login(app_env, role))

@@ -63,7 +63,16 @@ else:
                 st.Page("views/inbox.py", title="Inbox", icon=":material/inbox:", default=True),
                 st.Page("views/question.py", title="Question", icon=":material/edit_note:"),
                 st.Page("views/search.py", title="Search", icon=":material/search:"),
-            ]
+            ],
+            "Editors": [
+                st.Page(
+                    "views/explainers.py", title="More Info queue", icon=":material/library_books:"
+                ),
+            ],
+            "Quality": [
+                st.Page("views/compare.py", title="Compare & rate", icon=":material/compare:"),
+                st.Page("views/dashboard.py", title="Dashboard", icon=":material/monitoring:"),
+            ],
         }
     )
 page.run()

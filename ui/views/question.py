@@ -182,27 +182,6 @@ draft_tab, preview_tab, history_tab = st.tabs(["Draft", "Preview & export", "His
 
 with draft_tab:
     left, right = st.columns([3, 2], gap="large")
-    with right:
-        st.subheader("Similar Q&A")
-        if current is not None:
-            shown = version_draft(question, current)
-            similar, related = shown.similar_qa, shown.related_faq
-        else:
-            try:
-                settings = get_settings()
-                result = get_retriever().page(question.text, k=settings.similar_k, m=settings.faq_k)
-                similar, related = result.similar_qa, result.related_faq
-            except DrafterError as exc:
-                st.error(f"The knowledge base is unavailable: {exc}")
-                similar, related = [], []
-        if not similar:
-            st.info("No similar past question found.")
-        for hit in similar:
-            show_qa(hit)
-        st.subheader("Related FAQ")
-        for hit in related:
-            show_faq(hit)
-
     with left:
         if current is None:
             st.info(
@@ -298,6 +277,27 @@ with draft_tab:
                             p for p in (None if preset == "none" else preset, custom.strip()) if p
                         )
                         run_draft(PART_LABELS[which], wanted or None)
+
+    with right:
+        st.subheader("Similar Q&A")
+        if current is not None:
+            shown = version_draft(question, current)
+            similar, related = shown.similar_qa, shown.related_faq
+        else:
+            try:
+                settings = get_settings()
+                result = get_retriever().page(question.text, k=settings.similar_k, m=settings.faq_k)
+                similar, related = result.similar_qa, result.related_faq
+            except DrafterError as exc:
+                st.error(f"The knowledge base is unavailable: {exc}")
+                similar, related = [], []
+        if not similar:
+            st.info("No similar past question found.")
+        for hit in similar:
+            show_qa(hit)
+        st.subheader("Related FAQ")
+        for hit in related:
+            show_faq(hit)
 
 with preview_tab:
     approved = approved_draft(workflow, question_id)
