@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from drafter.accounts import DEMO_USERS, ROLES, SYSTEM, User, demo_password
+from drafter.accounts import DEMO_USERS, ROLES, SYSTEM, User, demo_password, require
 from drafter.errors import InputError, PermissionDeniedError
 from drafter.settings import Settings
 from drafter.workflow import STATUSES, Workflow
@@ -179,6 +179,7 @@ def _draft(workflow: Workflow, user: User, args: argparse.Namespace, settings: S
     from drafter.llm import make_chat_backend
     from drafter.pipeline import PatientQuestion, draft_page
 
+    require(user, "draft")  # before the model runs, not when saving its work
     q = workflow.question(_one_id(args))
     draft = draft_page(
         PatientQuestion(q.text, q.age_group, q.sex, q.specialty),

@@ -6,6 +6,7 @@ any other SQLAlchemy URL (e.g. PostgreSQL) is used as given.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from drafter.errors import BackendUnavailableError, SettingsError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Alembic's `context` and `op` are process-wide: one migration at a time in this process.
+_MIGRATING = threading.Lock()
 
 
 def alembic_config(url: str) -> Config:
@@ -53,7 +56,9 @@ def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration; existing rows are kept."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
-        with engine.begin() as connection:
+        with _MIGRATING, engine.begin() as connection:
+            if connection.dialect.name == "sqlite":  # another process migrating: wait, then see
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             if _current(connection) == ScriptDirectory.from_config(config).get_current_head():
                 return
             config.attributes["connection"] = connection

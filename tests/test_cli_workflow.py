@@ -212,6 +212,25 @@ def test_an_import_with_broken_lines_names_them_and_adds_the_rest(
     assert run_cli("questions", "add", "--file", str(only_bad), *as_user("editor")).code == 1
 
 
+def test_a_role_that_may_not_draft_is_refused_before_the_model_runs(
+    desk: Desk,
+    run_cli: RunCli,
+    as_user: Any,
+    sample_kb: SampleKb,
+    openai_stub: tuple[Any, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stub, url = openai_stub
+    monkeypatch.setenv("DRAFTER_DATA_DIR", str(sample_kb.settings.data_dir))  # only read
+    monkeypatch.setenv("DRAFTER_OPENAI_BASE_URL", url)
+    q = desk.workflow.add_question(desk.doctor, GOUT)
+    result = run_cli("questions", "draft", str(q.id), "--backend", "openai", *as_user("reviewer"))
+    assert result.code == 5
+    assert "reviewer (reviewer) may not draft" in result.err
+    assert stub.requests == []
+    assert desk.workflow.versions(q.id) == []
+
+
 # --- approve ------------------------------------------------------------------------------------
 
 

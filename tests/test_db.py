@@ -3,7 +3,11 @@ append-only audit log, and clear errors for a bad URL."""
 
 from __future__ import annotations
 
+import multiprocessing
+import queue
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -113,3 +117,42 @@ def test_the_default_database_is_a_file_in_the_data_folder(make_settings: MakeSe
     other = make_settings(database_url=f"sqlite:///{settings.data_dir / 'other.db'}")
     assert other.make_workflow().users() == []
     assert [u.username for u in settings.make_workflow().users()] == ["doctor"]
+
+
+def _open_after(url: str, start: Any, errors: Any) -> None:
+    start.wait()
+    try:
+        Workflow(open_database(url)).questions()
+    except Exception as exc:  # noqa: BLE001 - any failure is the test's finding
+        errors.put(repr(exc))
+
+
+@pytest.mark.parametrize("how", ["threads", "processes"])
+def test_many_openers_of_a_new_database_all_succeed(tmp_path: Path, how: str) -> None:
+    """The app's sessions and a CLI started together on a fresh file: one migrates, the others
+    wait for it and find the schema in place."""
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    openers = 4
+    if how == "threads":
+        start: Any = threading.Barrier(openers)
+        errors: Any = queue.Queue()
+        workers: list[Any] = [
+            threading.Thread(target=_open_after, args=(url, start, errors)) for _ in range(openers)
+        ]
+    else:
+        forked = multiprocessing.get_context("fork")
+        start, errors = forked.Barrier(openers), forked.Queue()
+        workers = [
+            forked.Process(target=_open_after, args=(url, start, errors)) for _ in range(openers)
+        ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    found = []
+    while not errors.empty():
+        found.append(errors.get())
+    assert found == []
+    engine = engine_of(Workflow(open_database(url)))
+    with engine.connect() as connection:
+        assert len(connection.execute(text("SELECT * FROM alembic_version")).all()) == 1
