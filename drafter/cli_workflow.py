@@ -11,11 +11,15 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drafter.accounts import DEMO_USERS, ROLES, SYSTEM, User, demo_password, require
 from drafter.errors import InputError, PermissionDeniedError
 from drafter.settings import Settings
 from drafter.workflow import STATUSES, Workflow
+
+if TYPE_CHECKING:
+    from drafter.pipeline import PromptSet
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 COMMANDS: dict[str, Handler] = {}
@@ -181,11 +185,13 @@ def _draft(workflow: Workflow, user: User, args: argparse.Namespace, settings: S
 
     require(user, "draft")  # before the model runs, not when saving its work
     q = workflow.question(_one_id(args))
+    prompts = _prompt_set(args.prompt or [])
     draft = draft_page(
         PatientQuestion(q.text, q.age_group, q.sex, q.specialty),
         retriever=settings.make_retriever(),
         llm=make_chat_backend(settings, args.backend),
         settings=settings,
+        prompts=prompts,
     )
     latest = workflow.latest(q.id)
     version = workflow.save_draft(
@@ -200,6 +206,23 @@ def _draft(workflow: Workflow, user: User, args: argparse.Namespace, settings: S
         print(f"drafter: error: {draft.error} (the partial draft is saved)", file=sys.stderr)
         return 4
     return 0
+
+
+def _prompt_set(specs: list[str]) -> PromptSet:
+    """--prompt reply=1 --prompt explainer=1: these prompt versions, the newest for the rest."""
+    from drafter.pipeline import PromptSet
+    from prompts import PromptError
+
+    versions: dict[str, int] = {}
+    for spec in specs:
+        part, _, number = spec.partition("=")
+        if part not in ("title", "reply", "explainer") or not number.lstrip("v").isdigit():
+            raise InputError(f"--prompt takes PART=N (title, reply or explainer), got {spec!r}")
+        versions[part] = int(number.lstrip("v"))
+    try:
+        return PromptSet.load(versions)
+    except PromptError as exc:
+        raise InputError(str(exc)) from None
 
 
 @_register("approve")
@@ -289,6 +312,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--status", choices=STATUSES, help="list: only this status")
     p.add_argument("--search", help="list: only questions containing this text")
     p.add_argument("--backend", choices=["local", "openai"], help="draft: override the backend")
+    p.add_argument(
+        "--prompt",
+        action="append",
+        metavar="PART=N",
+        help="draft: use version N of a prompt (title, reply, explainer), e.g. reply=1; repeatable",
+    )
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser(

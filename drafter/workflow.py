@@ -567,7 +567,7 @@ class Workflow:
         self,
         user: User,
         version_id: int,
-        scores: dict[str, int],
+        scores: dict[str, Any],
         *,
         comment: str = "",
         other_version_id: int | None = None,
