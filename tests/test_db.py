@@ -62,8 +62,10 @@ def test_reopening_a_database_keeps_its_data_and_does_not_migrate_again(desk: De
     assert len(versions) == 1
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(desk: Desk) -> None:
-    with engine_of(desk.workflow).connect() as connection:
+@pytest.mark.parametrize("scheme", ["sqlite", "sqlite+pysqlite"])
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(desk: Desk, scheme: str) -> None:
+    workflow = Workflow(open_database(desk.url.replace("sqlite", scheme, 1)))
+    with engine_of(workflow).connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         with pytest.raises(IntegrityError):
