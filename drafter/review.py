@@ -14,12 +14,13 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Literal, get_args
 
 from sqlalchemy import select
 
 from drafter.accounts import User, require
-from drafter.diff import DiffOp, edit_distance, normalised_edit_distance, word_diff, words
+from drafter.diff import DiffOp, edit_distance, word_diff, words
 from drafter.errors import InputError
 from drafter.tables import RatingRow
 from drafter.workflow import Approval, Part, Question, Version, Workflow
@@ -151,13 +152,14 @@ class FinalPair:
     def diff(self) -> list[DiffOp]:
         return word_diff(self.ai_text, self.final_text)
 
-    @property
+    @cached_property  # quadratic in the changed stretch: computed once per pair
     def edit_distance(self) -> int:
         return edit_distance(self.ai_text, self.final_text)
 
     @property
     def normalised_edit_distance(self) -> float:
-        return normalised_edit_distance(self.ai_text, self.final_text)
+        longest = max(self.word_counts)
+        return self.edit_distance / longest if longest else 0.0
 
     @property
     def word_counts(self) -> tuple[int, int]:
