@@ -197,6 +197,8 @@ def test_reviewer_rates_a_blind_comparison_and_sees_the_labels(
         page.get_by_text("Blind A/B", exact=True).click()
         expect(page.get_by_role("heading", name="Draft A")).to_be_visible()
         expect(page.get_by_role("heading", name="Draft B")).to_be_visible()
+        expect(page.get_by_text("Empathy: Draft B")).to_be_visible()
+        expect(page.get_by_text("Side by side")).to_have_count(0)  # the first page is gone
         assert "model-alpha" not in page.content()
         assert "model-beta" not in page.content()
         for axis in review.RUBRIC:
