@@ -107,6 +107,13 @@ with st.container(border=True):
 
 if flash := state.pop("flash", None):
     getattr(st, flash[0])(flash[1])
+for approval in {a.part: a for a in workflow.approvals(question_id)}.values():
+    what = "Reply" if approval.part == "reply" else "More Info"
+    st.caption(
+        f":material/verified: {what} of version {approval.version_number} approved by "
+        f"{workflow.display_name(approval.approved_by)} on {approval.approved_at:%Y-%m-%d %H:%M} "
+        "UTC. Approving a later version replaces it."
+    )
 
 
 # --- drafting -------------------------------------------------------------------------------------
