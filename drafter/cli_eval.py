@@ -115,9 +115,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--backend", choices=["local", "openai"], help="default DRAFTER_LLM_BACKEND")
     p.add_argument(
         "--prompt",
+        action="append",
         metavar="SPEC",
-        help="prompt versions: vN (each part's newest version up to N) or "
-        "reply=1,explainer=2,title=1; default the newest",
+        help="prompt versions: vN (each part's newest version up to N) and/or PART=N "
+        "(title, reply, explainer), comma-separated or repeated, e.g. v2 or reply=1,explainer=2; "
+        "default the newest",
     )
     p.add_argument(
         "--parts",

@@ -47,39 +47,37 @@ def prompt_versions(prompt_id: str) -> list[int]:
     return sorted(int(m.group(1)) for m in found if m)
 
 
-def parse_prompt_spec(spec: str | None) -> dict[str, int]:
-    """`v2` = every part at its newest version up to 2 (title has only v1); `reply=1,explainer=2`
-    names versions per part (the others stay newest); empty = every part newest."""
-    spec = (spec or "").strip()
-    if not spec:
-        return {}
-    if re.fullmatch(r"v\d+", spec):
-        wanted = int(spec[1:])
-        out = {}
+def parse_prompt_spec(spec: str | Sequence[str] | None) -> dict[str, int]:
+    """Prompt versions from `--prompt` values (comma-separated or repeated): `vN` puts every
+    part at its newest version up to N (title has only v1), `PART=N` names one part's version
+    and wins over `vN`; parts not named stay at their newest."""
+    pieces = [spec] if isinstance(spec, str) else list(spec or [])
+    items = [p.strip() for piece in pieces for p in piece.split(",") if p.strip()]
+    out: dict[str, int] = {}
+    for item in (i for i in items if re.fullmatch(r"v\d+", i)):
+        wanted = int(item[1:])
         for part, prompt_id in PROMPT_IDS.items():
             older = [v for v in prompt_versions(prompt_id) if v <= wanted]
             if not older:
-                raise InputError(f"--prompt {spec}: {prompt_id} has no version <= {wanted}")
+                raise InputError(f"--prompt {item}: {prompt_id} has no version <= {wanted}")
             out[part] = older[-1]
-        return out
-    out = {}
-    for pair in spec.split(","):
-        part, sep, version = pair.partition("=")
+    for item in (i for i in items if not re.fullmatch(r"v\d+", i)):
+        part, sep, version = item.partition("=")
         part, version = part.strip(), version.strip().lstrip("v")
         if not sep or part not in PROMPT_IDS or not version.isdigit():
             raise InputError(
-                f"--prompt takes vN or PART=N[,PART=N] with PART one of "
-                f"{', '.join(PROMPT_IDS)}; got {pair!r}"
+                f"--prompt takes vN or PART=N with PART one of {', '.join(PROMPT_IDS)}; "
+                f"got {item!r}"
             )
         out[part] = int(version)
     return out
 
 
-def load_prompts(spec: str | None) -> PromptSet:
+def load_prompts(spec: str | Sequence[str] | None) -> PromptSet:
     try:
         return PromptSet.load(parse_prompt_spec(spec))
     except PromptError as exc:
-        raise InputError(f"--prompt {spec}: {exc}") from None
+        raise InputError(f"--prompt: {exc}") from None
 
 
 def parse_parts(text: str) -> tuple[Part, ...]:
