@@ -28,6 +28,7 @@ Action = Literal[
     "edit",
     "approve_reply",
     "approve_explainer",
+    "generate_explainers",
     "rate",
     "manage_users",
 ]
@@ -38,7 +39,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     "draft": frozenset({"doctor", "editor"}),
     "edit": frozenset({"doctor", "editor"}),
     "approve_reply": frozenset({"doctor"}),
-    "approve_explainer": frozenset({"editor"}),
+    "approve_explainer": frozenset({"editor"}),  # also edits the More Info queue
+    "generate_explainers": frozenset({"editor", "admin"}),  # `drafter explain` batches
     "rate": frozenset({"reviewer"}),
     "manage_users": frozenset({"admin"}),
 }

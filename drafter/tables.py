@@ -1,12 +1,13 @@
 """The workflow's tables. Alembic migrations in `drafter/migrations/` create and upgrade them.
 
-Nothing here is ever updated in place except a question's status and a user's password: draft
-text lives in numbered versions, approvals and ratings are new rows, the audit log is append-only.
+Nothing here is ever updated in place except the status of a question or a queued explainer and a
+user's password: draft text lives in numbered versions, approvals and ratings are new rows, the
+audit log is append-only.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
@@ -117,3 +118,59 @@ class AuditRow(Base):
     model: Mapped[str | None] = mapped_column(String(200))
     prompt_version: Mapped[str | None] = mapped_column(String(400))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ExplainerItemRow(Base):
+    """A stored Q&A in the editors' More Info queue. One row per Q&A (`qa_id` is unique), so a
+    rerun of `drafter explain` skips it; `status` is the only field changed in place."""
+
+    __tablename__ = "explainer_items"
+    __table_args__ = (Index("ix_explainer_items_status", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    qa_id: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    doctor: Mapped[str | None] = mapped_column(String(120))
+    specialty: Mapped[str | None] = mapped_column(String(80))
+    age_group: Mapped[str | None] = mapped_column(String(8))
+    sex: Mapped[str | None] = mapped_column(String(8))
+    asked_date: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExplainerVersionRow(Base):
+    """One text of a queued explainer: the batch's, a regeneration or a saved edit."""
+
+    __tablename__ = "explainer_versions"
+    __table_args__ = (UniqueConstraint("item_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("explainer_items.id"))
+    number: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    based_on: Mapped[int | None]
+    text: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    model: Mapped[str | None] = mapped_column(String(200))
+    prompt_version: Mapped[str | None] = mapped_column(String(400))
+    instruction: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExplainerDecisionRow(Base):
+    """An editor's approval or rejection (with its reason) of one version: append-only."""
+
+    __tablename__ = "explainer_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("explainer_items.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("explainer_versions.id"))
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
