@@ -41,6 +41,13 @@ def qa_rows(record: QAPair) -> list[IndexRow]:
     return [IndexRow("qa", record.id, f"{record.title}\n{record.question}", meta)]
 
 
+def qa_from_metadata(metadata: dict[str, Any]) -> QAPair:
+    """The Q&A back from its stored metadata: the inverse of `qa_rows`."""
+    fields = {name: metadata.get(name) for name in QAPair.model_fields}
+    fields.update(id=metadata["parent_id"], source_url=metadata.get("url"))
+    return QAPair.model_validate({k: v for k, v in fields.items() if v is not None})
+
+
 def split_sections(body: str) -> list[tuple[str, str]]:
     """Markdown body -> [(heading, text)]; text before the first heading has heading ''."""
     sections: list[tuple[str, str]] = []

@@ -206,12 +206,17 @@ class KnowledgeStore:
             for i, item_id in enumerate(result["ids"])
         ]
 
-    def iter_all(self, kind: Kind, batch: int = 5000) -> Iterator[list[StoredItem]]:
-        """Every row, a page at a time (for building the lexical index)."""
+    def iter_all(
+        self, kind: Kind, batch: int = 5000, *, where: dict[str, Any] | None = None
+    ) -> Iterator[list[StoredItem]]:
+        """Every row (or those matching `where`), a page at a time (for building the lexical
+        index, or choosing the Q&As of a batch)."""
         col = self.collection(kind)
         offset = 0
         while True:
-            page = col.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+            page = col.get(
+                include=["documents", "metadatas"], where=where, limit=batch, offset=offset
+            )
             if not page["ids"]:
                 return
             yield [
