@@ -117,6 +117,7 @@ class Row:
     raw_total: float
     raw_tokens: int
     raw_tps: float
+    text: str  # what Drafter's call generated (in --json only)
 
 
 class PartTracker:
@@ -241,6 +242,7 @@ def main() -> int:
                         raw_total,
                         raw_tokens,
                         raw_tokens / max(raw_total - raw_first, 1e-9),
+                        call.text,
                     )
                 )
     print_calls(calls)
@@ -273,7 +275,8 @@ def print_summary(calls: list[Row]) -> None:
         firsts = [asdict(c) for c in calls if c.part == part and c.attempt == 1]
         if not firsts:
             continue
-        m = {k: statistics.median(float(c[k]) for c in firsts) for k in firsts[0] if k != "part"}
+        numbers = [k for k, v in firsts[0].items() if isinstance(v, int | float)]
+        m = {k: statistics.median(float(c[k]) for c in firsts) for k in numbers}
         overhead = m["raw_tps"] / m["tps"] - 1 if m["tps"] else float("nan")
         print(
             f"{part:<10} {m['prompt_tokens']:>10.0f} {m['ttft']:>7.2f} {m['raw_ttft']:>8.2f} "
