@@ -6,6 +6,7 @@ each stage. The output is always a Draft marked as a draft: nothing here sends a
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 DRAFT_MARKER = "DRAFT - not reviewed or approved by a doctor"
 CANNOT_ANSWER = "I cannot answer this from the available sources."
 MAX_INSTRUCTION_CHARS = 200
+_GREETING = re.compile(r"^\s*(hello|hi|dear [^,]{0,40})\s*[,!.]\s*", re.I)
 Part = Literal["title", "reply", "explainer"]
 
 
@@ -184,13 +186,15 @@ def build_sources(result: SearchResult, *, qa: int, faq: int, chars: int) -> lis
 def format_sources(sources: list[Source], chars: int | None = None) -> str:
     """The numbered source block of a prompt.
 
-    With `chars` (the short reply) each source is its facts alone (the past answer, without its
-    question or title) cut to that length: a short prompt answers sooner.
+    With `chars` (the short reply) each source is its facts alone (the past answer without its
+    question, title or greeting) cut to that length: a short prompt answers sooner.
     """
     if not sources:
         return "(no sources found)"
     if chars:
-        return "\n".join(f"[{s.n}] {_cut(s.facts or s.excerpt, chars)}" for s in sources)
+        return "\n".join(
+            f"[{s.n}] {_cut(_GREETING.sub('', s.facts or s.excerpt), chars)}" for s in sources
+        )
     return "\n".join(f"[{s.n}] {s.title}: {s.excerpt}" for s in sources)
 
 

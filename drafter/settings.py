@@ -55,8 +55,8 @@ class Settings(BaseSettings):
     explainer_max_tokens: int = Field(900, ge=64, le=8192)
     temperature: float = Field(0.2, ge=0, le=2)
     source_chars: int = Field(600, ge=100, le=8000)
-    reply_sources: int = Field(2, ge=1, le=20)
-    reply_source_chars: int = Field(250, ge=80, le=8000)
+    reply_sources: int = Field(3, ge=1, le=20)
+    reply_source_chars: int = Field(150, ge=80, le=8000)
 
     similar_k: int = Field(4, ge=1, le=50)
     faq_k: int = Field(5, ge=1, le=50)

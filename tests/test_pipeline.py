@@ -175,3 +175,22 @@ def test_the_cannot_answer_phrase_is_detected(sample_kb: SampleKb) -> None:
     draft = draft_on(sample_kb, QUESTION, backend)
     assert draft.cannot_answer
     assert draft.to_json()["cannot_answer"] is True
+
+
+def test_the_short_reply_sees_short_past_answers_without_greetings(sample_kb: SampleKb) -> None:
+    backend, model = scripted_backend(TITLE, REPLY, EXPLAINER)
+    draft = draft_on(sample_kb, QUESTION, backend)
+    user = str(model.sent[1][1].content)
+    block = user.split("Sources:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    settings = sample_kb.settings
+    assert [line.split(" ", 1)[0] for line in block] == [
+        f"[{n}]" for n in range(1, settings.reply_sources + 1)
+    ]
+    for line, source in zip(block, draft.sources, strict=False):
+        text = line.split(" ", 1)[1]
+        assert len(text) <= settings.reply_source_chars
+        assert not text.lower().startswith("hello")
+        assert source.title not in line
+        if source.kind == "qa":
+            assert text.rstrip("…")[:40] in source.facts  # the past answer, not the question
+            assert "Question:" not in text
