@@ -59,7 +59,7 @@ def test_inbox_empty_state_then_a_new_question_shows_with_red_flags_first(
     )
     at.run()
     rows = [m.value for m in at.markdown if m.value.startswith("**#")]
-    assert rows[0].startswith("**#2** · :material/emergency: Chest pain")
+    assert rows[0].startswith("**#2** · :red[**:material/emergency: Chest pain**]")
     assert rows[1].startswith("**#1**")
 
 

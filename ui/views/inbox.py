@@ -74,7 +74,7 @@ if user.can("add_question"):
         if st.button(f"Open question #{added}", key="open_added"):
             open_question(added)
 
-f1, f2, f3, f4 = st.columns([3, 2, 2, 1])
+f1, f2, f3, f4 = st.columns([3, 2, 2, 2])
 search = f1.text_input("Search", placeholder="words in the question or asker")
 status = f2.selectbox("Status", ["pending", "new", "drafted", "approved", "all"])
 specialty = f3.selectbox("Specialty", ["all", *SPECIALTIES])
@@ -103,11 +103,8 @@ st.caption(f"{len(found)} question(s) · red flags first, then the longest waiti
 for q in found:
     with st.container(border=True):
         left, right = st.columns([6, 1])
-        flag = (
-            ":material/emergency: " + ", ".join(f["label"] for f in q.red_flags) + " · "
-            if q.red_flags
-            else ""
-        )
+        labels = ", ".join(f["label"] for f in q.red_flags)
+        flag = f":red[**:material/emergency: {labels}**] · " if q.red_flags else ""
         left.markdown(
             f"**#{q.id}** · {flag}{q.specialty or 'specialty not set'} · {q.asker_line} · "
             f"waiting {q.waiting()} · *{q.status}*"
