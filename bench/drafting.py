@@ -30,7 +30,7 @@ from drafter.llm import ChatBackend, LlamaCppChatModel, load_llama, make_chat_ba
 from drafter.local_model import resolve_local_model  # noqa: E402
 from drafter.pipeline import PatientQuestion, draft_page  # noqa: E402
 from drafter.settings import load_settings  # noqa: E402
-from knowledge import SAMPLE_DIR  # noqa: E402
+from knowledge import sample_files  # noqa: E402
 from knowledge.ingest import ingest_files  # noqa: E402
 from prompts import Message  # noqa: E402
 
@@ -196,7 +196,7 @@ def main() -> int:
     raw_llama(llama, [Message("user", "Say hello.")], 4)  # warm up: page the weights in once
     calls: list[Row] = []
     with scratch_retriever(settings) as retriever:
-        ingest_files(retriever, sorted(SAMPLE_DIR.glob("*.jsonl")))
+        ingest_files(retriever, sample_files())
         for run in range(1, args.runs + 1):
             raw: dict[str, tuple[float, float, str, int]] = {}
             if args.raw_first:  # the prompts are the same whatever the model answers
