@@ -332,7 +332,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--version", type=int)
 
     p = sub.add_parser("audit", help="list the audit log (who did what, when, with which model)")
-    p.add_argument("--since", help="only events at or after this time, e.g. 2026-11-25T09:00")
+    p.add_argument(
+        "--since",
+        help="only events at or after this time (UTC unless it has a zone), e.g. 2026-11-25T09:00",
+    )
     p.add_argument("--question", type=int, help="only events of this question")
     p.add_argument("--json", action="store_true")
 
