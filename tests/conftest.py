@@ -223,3 +223,55 @@ def openai_stub() -> Iterator[tuple[Any, str]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@dataclass(frozen=True)
+class AppEnv:
+    """A private copy of the sample KB, a workflow database with the demo users, and a stub
+    OpenAI-compatible model server the app drafts with (DRAFTER_* set in the environment)."""
+
+    settings: Settings
+    stub: Any
+    env: dict[str, str]
+
+    def workflow(self) -> Any:
+        return self.settings.make_workflow()
+
+
+@pytest.fixture
+def app_env(
+    sample_kb: SampleKb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[AppEnv]:
+    import shutil
+
+    import streamlit as st
+
+    from drafter.accounts import DEMO_USERS, SYSTEM, demo_password
+    from tests.fakes import OpenAIStub, page_responder, serve_openai
+
+    data = tmp_path / "app-data"
+    shutil.copytree(sample_kb.settings.data_dir, data)
+    stub = OpenAIStub(responder=page_responder)
+    server, url = serve_openai(stub)
+    env = {
+        "DRAFTER_DATA_DIR": str(data),
+        "DRAFTER_LLM_BACKEND": "openai",
+        "DRAFTER_OPENAI_BASE_URL": url,
+        "DRAFTER_OPENAI_API_KEY": "sk-test",
+        "DRAFTER_OPENAI_MODEL": "stub-model",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    workflow = settings.make_workflow()
+    for role, name in DEMO_USERS.items():
+        workflow.add_user(SYSTEM, role, demo_password(role), role, name)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        yield AppEnv(settings, stub, env)
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        server.shutdown()
+        server.server_close()
