@@ -391,7 +391,6 @@ def test_two_runs_side_by_side(stub_env: Any, run_cli: RunCli, tmp_path: Path) -
     # v2's short reply cites [9] of 3 sources: per item 1 of 2 reply citations is invalid
     v2_items = {i["id"]: i for i in report["items"]}
     assert v2_items["knee"]["citations"]["issues"] == ["reply: [9] names no source (there are 3)"]
-    assert v2_items["knee"]["groundedness_reply"] > 0  # it repeats a sentence of source [1]
     validity = report["comparison"]["aggregate"]["citation_validity"]
     assert validity[0] < 1.0 == validity[1]
     assert report["comparison"]["delta"]["citation_validity"] == round(validity[1] - validity[0], 4)
