@@ -154,12 +154,13 @@ def _runs_table(reports: Sequence[Report], names: list[str]) -> str:
             f"<tr><td>{escape(name)}</td><td>{escape(Path(run.get('set', '')).name)} "
             f"({escape(str(run.get('set_format', '')))})</td><td>{escape(str(run.get('model')))}"
             f"</td><td>{escape(prompts)}</td><td class='num'>{len(report['items'])}</td>"
-            f"<td class='num'>{skipped}</td><td class='num'>{fmt(run.get('seconds'))}</td>"
+            f"<td class='num'>{skipped}</td>"
+            f"<td class='num'>{fmt(report['aggregate'].get('seconds_total'))}</td>"
             f"<td>{escape(str(run.get('started', '')))}</td></tr>"
         )
     return (
         "<h2>Runs</h2><table><tr><th>run</th><th>set</th><th>model</th><th>prompts</th>"
-        "<th>questions</th><th>skipped lines</th><th>seconds</th><th>started</th></tr>"
+        "<th>questions</th><th>skipped lines</th><th>drafting seconds</th><th>started</th></tr>"
         + "".join(rows)
         + "</table>"
     )
@@ -310,7 +311,8 @@ def _method(report: Report) -> str:
 (the reply sees the top sources, the explainer all). <i>Drafts with no citation issue</i> also
 counts sections citing nothing (drafter/citations.py).</li>
 <li><b>Groundedness</b>: the share of draft sentences (at least {t.get("min_sentence_words")}
-words; headings and [n] removed) whose closest sentence in the numbered source excerpts has a
+words; headings and [n] removed) whose closest sentence in the numbered source excerpts the
+model was shown (for a past Q&A, the doctor's answer, not the patient's question) has a
 cosine of at least {support} ({escape(str(t.get("calibrated_for")))}). Greetings and generic
 advice count as unsupported, so 1.0 is not expected; compare runs.</li>
 <li><b>Similarity to the reference</b>: cosine of the mean sentence vectors of the draft (reply +

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 PARTS: tuple[Part, ...] = ("title", "reply", "explainer")
 PROMPT_IDS: dict[str, str] = {"title": "title", "reply": "short_reply", "explainer": "explainer"}
 DRAFTS_FILE = "drafts.jsonl"
+ANSWER_MARK = "Doctor's answer:"
 
 
 # --- what to run --------------------------------------------------------------------------------
@@ -233,6 +234,15 @@ def sentences_of(text: str) -> list[str]:
     return measures.split_sentences(text, min_words=measures.MIN_SENTENCE_WORDS)
 
 
+def source_facts(source: dict[str, Any]) -> str:
+    """What a source states: a past Q&A's excerpt without its patient's question (drafter.
+    pipeline.build_sources writes "Question: ... Doctor's answer: ..."), an article's as is."""
+    excerpt = str(source.get("excerpt", ""))
+    if source.get("kind") == "qa" and ANSWER_MARK in excerpt:
+        return excerpt.split(ANSWER_MARK, 1)[1]
+    return excerpt
+
+
 def score_item(
     item: EvalItem, record: DraftRecord, vectors: VectorCache, threshold: float
 ) -> dict[str, Any]:
@@ -245,7 +255,7 @@ def score_item(
         [("reply", reply, record.reply_sources), ("explainer", explainer, len(sources))]
     )
     sentences, reply_sentences = sentences_of(answer), sentences_of(reply)
-    source_vectors = vectors([s for src in sources for s in sentences_of(src["excerpt"])])
+    source_vectors = vectors([s for src in sources for s in sentences_of(source_facts(src))])
     answer_vectors = vectors(sentences)
     statements = [*item.must_have, *item.nice_to_have]
     matches = measures.match_statements(
@@ -344,6 +354,7 @@ def aggregate(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "red_flag_recall": flags.recall,
         "red_flag_false_alarm_rate": flags.false_alarm_rate,
         "latency_mean": avg("seconds"),
+        "seconds_total": round(sum(seconds), 1),  # drafting time, resumed runs included
         "latency_p50": round(p50, 3) if p50 is not None else None,
         "latency_p95": round(p95, 3) if p95 is not None else None,
     }

@@ -174,6 +174,18 @@ def test_quantile_mean_and_calibration() -> None:
         measures.youden_threshold([], [0.1])
 
 
+def test_groundedness_sources_are_what_a_source_states() -> None:
+    from drafter.evaluate import source_facts
+    from drafter.models import Hit, SearchResult
+    from drafter.pipeline import build_sources
+
+    qa = Hit("q1", "qa", "Knee", 1.0, {}, "", "My knee hurts.", {"answer": "Rest it. Ice helps."})
+    faq = Hit("f1", "faq", "Knee pain", 0.9, {}, "", "Knee pain is common.")
+    sources = [s.to_json() for s in build_sources(SearchResult("q", [qa], [faq]), qa=3, faq=2,
+                                                   chars=600)]  # fmt: skip
+    assert [source_facts(s) for s in sources] == [" Rest it. Ice helps.", "Knee pain is common."]
+
+
 # --- question sets ------------------------------------------------------------------------------
 
 
@@ -287,8 +299,8 @@ def test_drafting_resumes_and_redoes_only_failed_items(tmp_path: Path) -> None:
 
 
 def versioned_responder(body: dict[str, Any]) -> str:
-    """The app tests' stub, except that short reply v2 repeats a sentence of source [1] and
-    cites a source that does not exist."""
+    """The app tests' stub, except that short reply v2 repeats the first sentence of source [1]
+    (cut where the prompt cuts it) and cites a source that does not exist."""
     from tests.fakes import page_responder
 
     system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
@@ -297,10 +309,11 @@ def versioned_responder(body: dict[str, Any]) -> str:
     user = next(m["content"] for m in body["messages"] if m["role"] == "user")
     source = re.search(r"^\[1\] (.*)$", user, re.M)
     sentences = re.split(r"(?<=[.!?])\s+", source.group(1) if source else "")
-    copied = next((x for x in sentences if x.endswith(".") and len(x.split()) >= 6), "")
+    copied = next((x.rstrip(".…") for x in sentences if len(x.split()) >= 6), "")
+    copied = copied[:1].upper() + copied[1:]
     return (
-        f"Hello, thank you for writing. {copied[:-1]} [1]. An examination will tell us "
-        "more [9]. Please come in if it gets worse."
+        f"Hello, thank you for writing. {copied} [1]. An examination will tell us more [9]. "
+        "Please come in if it gets worse."
     )
 
 
@@ -365,6 +378,7 @@ def test_eval_writes_the_report_with_exact_figures(
     assert (agg["kqa_items"], agg["comprehensiveness"], agg["hallucination"]) == (1, 0.3333, 1.0)
     assert agg["latency_p50"] > 0
     assert agg["latency_p95"] >= agg["latency_p50"]
+    assert agg["seconds_total"] == pytest.approx(sum(i["seconds"] for i in items.values()), abs=0.1)
     html = (out / "report.html").read_text()
     assert html.count("<svg") >= 4
     assert "<script" not in html
@@ -391,6 +405,7 @@ def test_two_runs_side_by_side(stub_env: Any, run_cli: RunCli, tmp_path: Path) -
     # v2's short reply cites [9] of 3 sources: per item 1 of 2 reply citations is invalid
     v2_items = {i["id"]: i for i in report["items"]}
     assert v2_items["knee"]["citations"]["issues"] == ["reply: [9] names no source (there are 3)"]
+    assert v2_items["knee"]["groundedness_reply"] > 0  # it repeats a sentence of source [1]
     validity = report["comparison"]["aggregate"]["citation_validity"]
     assert validity[0] < 1.0 == validity[1]
     assert report["comparison"]["delta"]["citation_validity"] == round(validity[1] - validity[0], 4)
