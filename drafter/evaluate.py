@@ -38,6 +38,20 @@ PARTS: tuple[Part, ...] = ("title", "reply", "explainer")
 PROMPT_IDS: dict[str, str] = {"title": "title", "reply": "short_reply", "explainer": "explainer"}
 DRAFTS_FILE = "drafts.jsonl"
 ANSWER_MARK = "Doctor's answer:"
+# Settings that change what is drafted: recorded with the run, so a resume never mixes two.
+DRAFTING_SETTINGS = (
+    "temperature",
+    "reply_max_tokens",
+    "explainer_max_tokens",
+    "source_chars",
+    "reply_sources",
+    "reply_source_chars",
+    "similar_k",
+    "faq_k",
+    "dense_weight",
+    "lexical_weight",
+    "rrf_k",
+)
 
 
 # --- what to run --------------------------------------------------------------------------------
@@ -384,7 +398,7 @@ def run_eval(
         "model": llm.model_id,
         "prompts": {p: templates[p].ref for p in parts},
         "parts": list(parts),
-        "temperature": settings.temperature,
+        "settings": {k: getattr(settings, k) for k in DRAFTING_SETTINGS},
     }
     workers = settings.batch_concurrency if llm.remote else 1
 

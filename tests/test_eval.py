@@ -388,13 +388,20 @@ def test_eval_writes_the_report_with_exact_figures(
     assert "crude approximation" in html
 
 
-def test_two_runs_side_by_side(stub_env: Any, run_cli: RunCli, tmp_path: Path) -> None:
+def test_two_runs_side_by_side(
+    stub_env: Any, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     v1, v2 = tmp_path / "v1", tmp_path / "v2"
     assert run_cli("eval", "--set", str(SMALL), "--prompt", "v1", "--out", str(v1), "-q").code == 0
     requests = len(stub_env.requests)
     again = run_cli("eval", "--set", str(SMALL), "--prompt", "v1", "--out", str(v1), "-q")
     assert "0 drafted now, 4 resumed" in again.out
     assert len(stub_env.requests) == requests  # nothing drafted twice
+    monkeypatch.setenv("DRAFTER_REPLY_SOURCES", "2")  # other drafts: not resumed into this run
+    changed = run_cli("eval", "--set", str(SMALL), "--prompt", "v1", "--out", str(v1), "-q")
+    assert changed.code == 2
+    assert "drafts of another run" in changed.err
+    monkeypatch.delenv("DRAFTER_REPLY_SOURCES")
     result = run_cli(
         "eval", "--set", str(SMALL), "--prompt", "v2", "--out", str(v2), "--compare", str(v1),
         "--limit", "2", "-q",
