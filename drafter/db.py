@@ -7,6 +7,7 @@ any other SQLAlchemy URL (e.g. PostgreSQL) is used as given.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,9 @@ from drafter.errors import BackendUnavailableError, SettingsError
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Alembic's `context` and `op` are process-wide: one migration at a time in this process.
 _MIGRATING = threading.Lock()
+# SQLite answers "database is locked" at once, without its busy timeout, in a few cases (another
+# connection switching the file to WAL or recovering it); opening retries for this long.
+LOCKED_RETRY_SECONDS = 30.0
 
 
 def alembic_config(url: str) -> Config:
@@ -54,19 +58,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration; existing rows are kept."""
+    deadline = time.monotonic() + LOCKED_RETRY_SECONDS
+    while True:
+        try:
+            _upgrade_once(engine)
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+                raise BackendUnavailableError(
+                    f"cannot open the database {engine.url!r}: {exc.orig}"
+                ) from None
+            time.sleep(0.05)
+
+
+def _upgrade_once(engine: Engine) -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    try:
-        with _MIGRATING, engine.begin() as connection:
-            if connection.dialect.name == "sqlite":  # another process migrating: wait, then see
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            if _current(connection) == ScriptDirectory.from_config(config).get_current_head():
-                return
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-    except OperationalError as exc:
-        raise BackendUnavailableError(
-            f"cannot open the database {engine.url!r}: {exc.orig}"
-        ) from None
+    with _MIGRATING, engine.begin() as connection:
+        if connection.dialect.name == "sqlite":  # another process migrating: wait, then see
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if _current(connection) == ScriptDirectory.from_config(config).get_current_head():
+            return
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
 
 
 def _current(connection: Any) -> str | None:

@@ -14,11 +14,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from drafter import db
 from drafter.accounts import SYSTEM
 from drafter.db import alembic_config, open_database
-from drafter.errors import SettingsError
+from drafter.errors import BackendUnavailableError, SettingsError
 from drafter.tables import Base
 from drafter.workflow import Workflow
 from tests.conftest import MakeSettings
@@ -158,3 +159,41 @@ def test_many_openers_of_a_new_database_all_succeed(tmp_path: Path, how: str) ->
     engine = engine_of(Workflow(open_database(url)))
     with engine.connect() as connection:
         assert len(connection.execute(text("SELECT * FROM alembic_version")).all()) == 1
+
+
+def _failing(message: str, times: int) -> Any:
+    calls: list[int] = []
+
+    def upgrade_once(engine: Engine) -> None:
+        calls.append(1)
+        if len(calls) <= times:
+            raise OperationalError("BEGIN IMMEDIATE", {}, Exception(message))
+
+    upgrade_once.calls = calls  # type: ignore[attr-defined]
+    return upgrade_once
+
+
+def test_a_database_locked_at_once_is_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite can answer "database is locked" without waiting (another opener switching the new
+    file to WAL): opening tries again instead of failing (seen in CI)."""
+    flaky = _failing("database is locked", times=3)
+    monkeypatch.setattr(db, "_upgrade_once", flaky)
+    db.upgrade(db.make_engine(f"sqlite:///{tmp_path / 'x.db'}"))
+    assert len(flaky.calls) == 4
+
+
+def test_other_database_errors_and_a_lock_that_stays_fail_with_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    broken = _failing("disk I/O error", times=100)
+    monkeypatch.setattr(db, "_upgrade_once", broken)
+    with pytest.raises(BackendUnavailableError, match="disk I/O error"):
+        db.upgrade(engine)
+    assert len(broken.calls) == 1
+    monkeypatch.setattr(db, "LOCKED_RETRY_SECONDS", 0.2)
+    monkeypatch.setattr(db, "_upgrade_once", _failing("database is locked", times=10**6))
+    with pytest.raises(BackendUnavailableError, match="cannot open the database .*locked"):
+        db.upgrade(engine)
