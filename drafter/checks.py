@@ -30,6 +30,19 @@ def repetition_problem(text: str) -> str | None:
     return None
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def echo_problem(text: str, question: str, run: int = 10) -> str | None:
+    """The reply copies a run of `run` words of the patient's question (a small model's habit)."""
+    asked = _words(question)
+    grams = {tuple(asked[i : i + run]) for i in range(len(asked) - run + 1)}
+    said = _words(text)
+    copied = any(tuple(said[i : i + run]) in grams for i in range(len(said) - run + 1))
+    return "copies the patient's question" if copied else None
+
+
 def leak_problem(text: str) -> str | None:
     lowered = text.lower()
     return "echoes the instructions" if any(m in lowered for m in LEAK_MARKERS) else None
@@ -40,8 +53,10 @@ def check_title(text: str) -> list[str]:
     return [] if 2 <= words <= 16 else [f"title has {words} words (want 2-16)"]
 
 
-def check_reply(text: str) -> list[str]:
-    problems = [p for p in (repetition_problem(text), leak_problem(text)) if p]
+def check_reply(text: str, question: str = "") -> list[str]:
+    """Shape checks; with the patient's `question`, also that the reply does not copy it."""
+    found = (repetition_problem(text), leak_problem(text), echo_problem(text, question))
+    problems = [p for p in found if p]
     sentences = len([s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s])
     if not 2 <= sentences <= 8:
         problems.append(f"reply has {sentences} sentences (want 3-6)")

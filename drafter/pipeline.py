@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from drafter.checks import check_explainer, check_reply, check_title, clean_title
+from drafter.checks import (
+    check_explainer,
+    check_reply,
+    check_title,
+    clean_title,
+    repetition_problem,
+)
 from drafter.citations import CitationIssue, check_citations
 from drafter.errors import InputError
 from drafter.llm import ChatBackend, GenerationError
@@ -230,6 +236,9 @@ def section_plan(text: str, explainer: PromptTemplate) -> SectionPlan:
     return choose_plan(text) if "sections" in explainer.variables else fallback_plan()
 
 
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
 def generate(
     backend: ChatBackend,
     messages: list[Message],
@@ -238,10 +247,14 @@ def generate(
     temperature: float,
     on_text: Callable[[str], None],
 ) -> str:
+    """Stream one completion; stop as soon as it starts repeating itself (a small model's runaway
+    loop would otherwise run to `max_tokens`: 320 tokens, 12 s, for one looping reply)."""
     parts: list[str] = []
     for piece in backend.stream(messages, max_tokens=max_tokens, temperature=temperature):
         parts.append(piece)
         on_text(piece)
+        if _SENTENCE_END.search(piece) and repetition_problem("".join(parts)):
+            break
     return "".join(parts).strip()
 
 
@@ -339,7 +352,7 @@ def draft_page(
     }
     steps: list[tuple[Part, PromptTemplate, int, Callable[[str], list[str]]]] = [
         ("title", prompts.title, 40, check_title),
-        ("reply", prompts.reply, settings.reply_max_tokens, check_reply),
+        ("reply", prompts.reply, settings.reply_max_tokens, partial(check_reply, question=text)),
         (
             "explainer",
             prompts.explainer,
@@ -363,7 +376,7 @@ def draft_page(
         with _stage(draft, part, listener):
             try:
                 output, problems = _complete_checked(
-                    llm, messages, part, max_tokens, settings.temperature, check, listener
+                    llm, template, messages, part, max_tokens, settings.temperature, check, listener
                 )
             except GenerationError as exc:
                 setattr(draft, part, exc.partial)
@@ -385,6 +398,7 @@ def draft_page(
 
 def _complete_checked(
     llm: ChatBackend,
+    template: PromptTemplate,
     messages: list[Message],
     part: str,
     max_tokens: int,
@@ -392,14 +406,15 @@ def _complete_checked(
     check: Callable[[str], list[str]],
     listener: DraftListener,
 ) -> tuple[str, list[str]]:
-    """Generate; if the output fails its checks, try once more a little warmer."""
+    """Generate; if the output fails its checks, try once more a little warmer, telling the model
+    what was wrong when the template has a retry part."""
     output, problems = "", list[str]()
     for attempt in range(2):
         if attempt:
             listener.on_stage(f"{part} (retry: {'; '.join(problems)})")
         output = generate(
             llm,
-            messages,
+            template.retry_messages(messages, problems) if attempt else messages,
             max_tokens=max_tokens,
             temperature=temperature + 0.3 * attempt,
             on_text=lambda t: listener.on_token(part, t),

@@ -1,9 +1,12 @@
 """Versioned prompt templates stored as files: `prompts/<id>/v<N>.md`.
 
 A file is front matter (`id`, `version`, `description`, `variables`) between `---` lines, then a
-`=== system ===` part and a `=== user ===` part with `{variable}` fields. Released files are never
-edited: a change adds `v<N+1>.md`. Every variable must be declared and every declared variable
-used; anything else is a PromptError when the file is loaded.
+`=== system ===` part and a `=== user ===` part with `{variable}` fields. An optional
+`=== retry ===` part, with only a `{problems}` field, is what the pipeline appends to the user
+message when an output failed its checks (the prompt before it stays the same, so llama.cpp
+reuses its cache). Released files are never edited: a change adds `v<N+1>.md`. Every variable
+must be declared and every declared variable used; anything else is a PromptError when the file
+is loaded.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 
 PROMPTS_DIR = Path(__file__).resolve().parent
 _FILE = re.compile(r"^v(\d+)\.md$")
-_PARTS = re.compile(r"^=== (system|user) ===\s*$", re.M)
+_PARTS = re.compile(r"^=== (system|user|retry) ===\s*$", re.M)
 
 
 class PromptError(ValueError):
@@ -39,6 +42,7 @@ class PromptTemplate:
     system: str
     user: str
     sha256: str
+    retry: str = ""
 
     @property
     def ref(self) -> str:
@@ -55,6 +59,14 @@ class PromptTemplate:
             Message("system", self.system.format_map(text).strip()),
             Message("user", self.user.format_map(text).strip()),
         ]
+
+    def retry_messages(self, messages: list[Message], problems: list[str]) -> list[Message]:
+        """`messages` with the retry part appended to the last one (unchanged without a part)."""
+        if not self.retry or not messages:
+            return messages
+        note = self.retry.format_map({"problems": "; ".join(problems)})
+        last = messages[-1]
+        return [*messages[:-1], Message(last.role, f"{last.content}\n\n{note}")]
 
 
 def _fields(text: str) -> set[str]:
@@ -76,7 +88,7 @@ def parse_prompt(text: str, source: str = "<string>") -> PromptTemplate:
             raise PromptError(f"{source}: front matter lacks {key!r}")
     pieces = _PARTS.split(body)
     parts = dict(zip(pieces[1::2], pieces[2::2], strict=True))
-    if set(parts) != {"system", "user"}:
+    if set(parts) - {"retry"} != {"system", "user"} or len(parts) * 2 != len(pieces) - 1:
         raise PromptError(f"{source}: needs one '=== system ===' and one '=== user ===' part")
     declared = tuple(v.strip() for v in meta["variables"].split(",") if v.strip())
     try:
@@ -87,6 +99,13 @@ def parse_prompt(text: str, source: str = "<string>") -> PromptTemplate:
         raise PromptError(
             f"{source}: variables used {sorted(used)} but declared {sorted(declared)}"
         )
+    retry = parts.get("retry", "").strip()
+    try:
+        retry_fields = _fields(retry)
+    except ValueError as exc:
+        raise PromptError(f"{source}: bad braces in the retry part ({exc})") from None
+    if retry and retry_fields != {"problems"}:
+        raise PromptError(f"{source}: the retry part takes exactly one field, {{problems}}")
     return PromptTemplate(
         id=meta["id"],
         version=int(meta["version"]),
@@ -95,6 +114,7 @@ def parse_prompt(text: str, source: str = "<string>") -> PromptTemplate:
         system=parts["system"].strip(),
         user=parts["user"].strip(),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        retry=retry,
     )
 
 

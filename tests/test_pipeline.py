@@ -95,6 +95,42 @@ def test_bad_output_is_retried_once_then_marked_incomplete(sample_kb: SampleKb) 
     assert draft.reply.startswith("I am a doctor.")  # the text is kept for the doctor to fix
 
 
+def test_a_runaway_loop_is_cut_off_while_streaming(sample_kb: SampleKb) -> None:
+    """The bundled model once looped one sentence 35 times to the token limit (12 s); the
+    stream stops at the first repeat, and the retry is asked for again."""
+    loop = "Hello, I cannot answer this from the available sources. " * 40
+    backend, _ = scripted_backend(TITLE, loop, loop, EXPLAINER)
+    seen = Recorder()
+    draft = draft_on(sample_kb, QUESTION, backend, listener=seen)
+    sentence = "I cannot answer this from the available sources."
+    assert draft.reply.count(sentence) == 2  # stopped at the first repeat, not 40 sentences on
+    assert seen.text["reply"].count(sentence) == 4  # two attempts, each cut short
+    assert any(p.startswith("reply: repeats") for p in draft.problems)
+    assert draft.explainer == EXPLAINER  # the rest of the page is still drafted
+
+
+def test_a_retry_tells_the_model_what_was_wrong_after_the_same_prompt(
+    sample_kb: SampleKb,
+) -> None:
+    backend, model = scripted_backend(TITLE, "Hello.", REPLY, EXPLAINER)
+    draft = draft_on(sample_kb, QUESTION, backend)
+    assert draft.status == "complete"
+    first, retry = model.sent[1], model.sent[2]
+    assert retry[0] == first[0]  # the same system prompt
+    before, after = str(first[-1].content), str(retry[-1].content)
+    assert after.startswith(before)  # the same prompt up to the note: llama.cpp reuses its cache
+    assert "first attempt had these problems: reply has 1 sentences" in after[len(before) :]
+
+
+def test_a_reply_that_copies_the_patients_question_is_retried(sample_kb: SampleKb) -> None:
+    echo = f"Hello, you wrote: {QUESTION.text} Please come in for an examination this week."
+    backend, model = scripted_backend(TITLE, echo, REPLY, EXPLAINER)
+    draft = draft_on(sample_kb, QUESTION, backend)
+    assert "copies the patient's question" in str(model.sent[2][-1].content)
+    assert draft.reply == REPLY
+    assert check_reply(REPLY, question=QUESTION.text) == []
+
+
 def test_a_retry_that_succeeds_leaves_a_complete_draft(sample_kb: SampleKb) -> None:
     backend, _ = scripted_backend(TITLE, "Hello.", REPLY, EXPLAINER)
     draft = draft_on(sample_kb, QUESTION, backend)
