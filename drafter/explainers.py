@@ -18,12 +18,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from drafter import accounts, audit
+from drafter import audit
 from drafter.accounts import User, require
-from drafter.errors import BackendUnavailableError, EditConflictError, InputError
+from drafter.errors import BackendUnavailableError, InputError
 from drafter.models import QAPair, normalize_specialty
 from drafter.pipeline import Draft, PatientQuestion
 from drafter.tables import ExplainerDecisionRow, ExplainerItemRow, ExplainerVersionRow
+from drafter.versions import Slot, add_next_version, inherited_details, save_version
 
 if TYPE_CHECKING:
     from knowledge.retrieval import HybridRetriever
@@ -31,9 +32,6 @@ if TYPE_CHECKING:
 Status = Literal["pending", "approved", "rejected"]
 STATUSES: tuple[Status, ...] = ("pending", "approved", "rejected")
 MAX_REASON_CHARS = 500
-# What an edit does not take over from its base: the model's verdict and a past conflict.
-_NOT_INHERITED = frozenset({"status", "problems", "error", "conflict_with"})
-_SAVE_ATTEMPTS = 100
 
 # qa_id -> approved text; raises when the knowledge base cannot take them.
 ExplainerPublisher = Callable[[Mapping[str, str]], None]
@@ -317,7 +315,6 @@ class ExplainerQueue:
         old = by_number[base]
         if old.text == text:
             return old
-        details = {k: v for k, v in old.details.items() if k not in _NOT_INHERITED}
         return self._add_version(
             user,
             item_id,
@@ -325,7 +322,7 @@ class ExplainerQueue:
             kind="edit",
             based_on=base,
             text=text,
-            details={**details, "edited_from": base},
+            details={**inherited_details(old.details), "edited_from": base},
             model=old.model,
             prompt_version=old.prompt_version,
             instruction=None,
@@ -356,59 +353,38 @@ class ExplainerQueue:
     def _add_version(
         self, user: User, item_id: int, action: str, *, details: dict[str, Any], **values: Any
     ) -> ExplainerVersion:
-        """Insert version max+1 and send the item back to review; racing writers retry."""
-        for _ in range(_SAVE_ATTEMPTS):
-            try:
-                with self.sessions.begin() as session:
-                    item = session.get(ExplainerItemRow, item_id)
-                    if item is None:
-                        raise InputError(f"there is no explainer {item_id} in the queue")
-                    latest = session.scalar(
-                        select(ExplainerVersionRow)
-                        .where(ExplainerVersionRow.item_id == item_id)
-                        .order_by(ExplainerVersionRow.number.desc())
-                        .limit(1)
-                    )
-                    number = (latest.number if latest else 0) + 1
-                    based_on = values.get("based_on")
-                    conflict = latest is not None and based_on not in (None, latest.number)
-                    row = ExplainerVersionRow(
-                        item_id=item_id,
-                        number=number,
-                        author=user.username,
-                        details={**details, "conflict_with": latest.number}
-                        if conflict and latest
-                        else details,
-                        **values,
-                    )
-                    session.add(row)
-                    item.status = "pending"  # a new text needs a new decision
-                    session.flush()
-                    audit.record(
-                        session,
-                        user.username,
-                        action + (".conflict" if conflict else ""),
-                        model=row.model,
-                        prompt_version=row.prompt_version,
-                        qa_id=item.qa_id,
-                        item_id=item_id,
-                        number=number,
-                        based_on=based_on,
-                    )
-                    saved = _version(row)
-                    who = accounts.get_user(session, latest.author) if latest else None
-                    meanwhile = who.display_name if who else (latest.author if latest else "")
-            except IntegrityError:
-                continue  # someone took this number first: recount and try again
-            if conflict:
-                raise EditConflictError(
-                    f"changed by {meanwhile} since you opened it (version {saved.number - 1}); "
-                    f"your edit is kept as version {saved.number}",
-                    saved_as=saved.number,
-                    latest=saved.number - 1,
-                )
-            return saved
-        raise InputError(f"could not save a version of explainer {item_id}: too many writers")
+        """Insert version max+1 (see `drafter.versions`) and send the item back to review."""
+        based_on = values.get("based_on")
+
+        def write(session: Session) -> tuple[ExplainerVersion, Slot]:
+            item = session.get(ExplainerItemRow, item_id)
+            if item is None:
+                raise InputError(f"there is no explainer {item_id} in the queue")
+            row, slot = add_next_version(
+                session,
+                ExplainerVersionRow,
+                ExplainerVersionRow.item_id == item_id,
+                item_id=item_id,
+                author=user.username,
+                details=details,
+                **values,
+            )
+            item.status = "pending"  # a new text needs a new decision
+            session.flush()
+            audit.record(
+                session,
+                user.username,
+                slot.action(action),
+                model=row.model,
+                prompt_version=row.prompt_version,
+                qa_id=item.qa_id,
+                item_id=item_id,
+                number=slot.number,
+                based_on=based_on,
+            )
+            return _version(row), slot
+
+        return save_version(self.sessions, write, what=f"explainer {item_id}")
 
     def approve(self, user: User, item_id: int, *, version: int | None = None) -> Approval:
         """Approve one item's version (default: the newest) and publish it."""

@@ -14,16 +14,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from drafter import accounts, audit
 from drafter.accounts import Action, User, require
-from drafter.errors import EditConflictError, InputError
+from drafter.errors import InputError
 from drafter.models import normalize_age_group, normalize_sex, normalize_specialty
 from drafter.pipeline import Draft
 from drafter.safety import detect_red_flags
 from drafter.tables import ApprovalRow, QuestionRow, RatingRow, VersionRow
+from drafter.versions import Slot, add_next_version, inherited_details, save_version
 from knowledge.importers import ImportIssue, read_rows
 from knowledge.retrieval import check_query
 
@@ -31,9 +31,6 @@ Status = Literal["new", "drafted", "approved"]
 Part = Literal["reply", "explainer"]
 VersionKind = Literal["ai", "regenerate", "edit"]
 STATUSES: tuple[Status, ...] = ("new", "drafted", "approved")
-# What an edit does not take over from its base: the model's status and failure, a past conflict.
-_NOT_INHERITED = frozenset({"status", "problems", "error", "conflict_with"})
-_SAVE_ATTEMPTS = 100  # a failed attempt means another writer's version landed: progress
 
 
 @dataclass(frozen=True)
@@ -332,10 +329,7 @@ class Workflow:
             title=title,
             reply=reply,
             explainer=explainer,
-            details={
-                **{k: v for k, v in old.details.items() if k not in _NOT_INHERITED},
-                "edited_from": base,
-            },
+            details={**inherited_details(old.details), "edited_from": base},
             model=old.model,
             prompt_version=old.prompt_version,
             instruction=None,
@@ -352,64 +346,40 @@ class Workflow:
         audit_detail: dict[str, Any],
         **values: Any,
     ) -> Version:
-        """Insert version max+1; racing writers retry on the unique (question, number) key."""
-        for _ in range(_SAVE_ATTEMPTS):
-            try:
-                with self.sessions.begin() as session:
-                    question = session.get(QuestionRow, question_id)
-                    if question is None:
-                        raise InputError(f"there is no question {question_id}")
-                    latest = session.scalar(
-                        select(VersionRow)
-                        .where(VersionRow.question_id == question_id)
-                        .order_by(VersionRow.number.desc())
-                        .limit(1)
-                    )
-                    number = (latest.number if latest else 0) + 1
-                    based_on = values.get("based_on")
-                    conflict_with = (
-                        latest.number
-                        if latest and based_on is not None and based_on != latest.number
-                        else None
-                    )
-                    if conflict_with is not None:
-                        details = {**details, "conflict_with": conflict_with}
-                    row = VersionRow(
-                        question_id=question_id,
-                        number=number,
-                        author=user.username,
-                        details=details,
-                        **values,
-                    )
-                    session.add(row)
-                    if question.status == "new":
-                        question.status = "drafted"
-                    session.flush()
-                    audit.record(
-                        session,
-                        user.username,
-                        action + (".conflict" if conflict_with is not None else ""),
-                        question_id=question_id,
-                        version_id=row.id,
-                        model=row.model,
-                        prompt_version=row.prompt_version,
-                        number=number,
-                        based_on=based_on,
-                        **audit_detail,
-                    )
-                    saved = _version(row)
-                    meanwhile = latest.author if latest else ""
-            except IntegrityError:
-                continue  # someone took this number first: recount and try again
-            if conflict_with is not None:
-                raise EditConflictError(
-                    f"changed by {self.display_name(meanwhile)} since you opened it (version "
-                    f"{conflict_with}); your edit is kept as version {saved.number}",
-                    saved_as=saved.number,
-                    latest=conflict_with,
-                )
-            return saved
-        raise InputError(f"could not save a version of question {question_id}: too many writers")
+        """Insert version max+1 (see `drafter.versions`) and mark a new question drafted."""
+        based_on = values.get("based_on")
+
+        def write(session: Session) -> tuple[Version, Slot]:
+            question = session.get(QuestionRow, question_id)
+            if question is None:
+                raise InputError(f"there is no question {question_id}")
+            row, slot = add_next_version(
+                session,
+                VersionRow,
+                VersionRow.question_id == question_id,
+                question_id=question_id,
+                author=user.username,
+                details=details,
+                **values,
+            )
+            if question.status == "new":
+                question.status = "drafted"
+            session.flush()
+            audit.record(
+                session,
+                user.username,
+                slot.action(action),
+                question_id=question_id,
+                version_id=row.id,
+                model=row.model,
+                prompt_version=row.prompt_version,
+                number=slot.number,
+                based_on=based_on,
+                **audit_detail,
+            )
+            return _version(row), slot
+
+        return save_version(self.sessions, write, what=f"question {question_id}")
 
     def display_name(self, username: str) -> str:
         with self.sessions() as session:
