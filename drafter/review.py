@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -171,9 +172,13 @@ def final_pair(workflow: Workflow, question: Question, part: Part = "reply") -> 
     approvals = [a for a in workflow.approvals(question.id) if a.part == part]
     if not approvals:
         return None
-    versions = workflow.versions(question.id)
+    return _final_pair(question, approvals[-1], workflow.versions(question.id), part)
+
+
+def _final_pair(
+    question: Question, approval: Approval, versions: Sequence[Version], part: Part
+) -> FinalPair | None:
     ai = next((v for v in versions if v.kind == "ai"), None)
-    approval = approvals[-1]
     final = next((v for v in versions if v.number == approval.version_number), None)
     if ai is None or final is None:
         return None
@@ -181,10 +186,19 @@ def final_pair(workflow: Workflow, question: Question, part: Part = "reply") -> 
 
 
 def final_pairs(workflow: Workflow, part: Part = "reply") -> list[FinalPair]:
-    """Every approved `part` with its AI draft, newest approval first."""
+    """Every approved `part` with its AI draft, newest approval first: three queries, however
+    many questions there are."""
+    questions = workflow.questions(limit=_ALL)
+    newest = {a.question_id: a for a in workflow.all_approvals(part)}  # oldest first: last wins
+    versions: dict[int, list[Version]] = defaultdict(list)
+    for version in workflow.approved_versions(part):
+        versions[version.question_id].append(version)
     found = []
-    for question in workflow.questions(limit=_ALL):
-        if (pair := final_pair(workflow, question, part)) is not None:
+    for question in questions:
+        approval = newest.get(question.id)
+        if approval is None:
+            continue
+        if (pair := _final_pair(question, approval, versions[question.id], part)) is not None:
             found.append(pair)
     found.sort(key=lambda p: p.approval.approved_at, reverse=True)
     return found

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from drafter import accounts, audit
@@ -251,12 +251,17 @@ class Workflow:
     # --- versions -------------------------------------------------------------------------------
 
     def versions(self, question_id: int) -> list[Version]:
+        return self._versions(VersionRow.question_id == question_id)
+
+    def approved_versions(self, part: Part) -> list[Version]:
+        """Every version of every question with an approved `part`, in one query (for reviews
+        of all approvals): each question's in order of number."""
+        approved = select(ApprovalRow.question_id).where(ApprovalRow.part == part)
+        return self._versions(VersionRow.question_id.in_(approved))
+
+    def _versions(self, where: ColumnElement[bool]) -> list[Version]:
         with self.sessions() as session:
-            rows = session.scalars(
-                select(VersionRow)
-                .where(VersionRow.question_id == question_id)
-                .order_by(VersionRow.number)
-            )
+            rows = session.scalars(select(VersionRow).where(where).order_by(VersionRow.number))
             return [_version(r) for r in rows]
 
     def latest(self, question_id: int) -> Version | None:
@@ -466,11 +471,18 @@ class Workflow:
         return self._publish(user, approval)
 
     def approvals(self, question_id: int) -> list[Approval]:
+        return self._approvals(ApprovalRow.question_id == question_id)
+
+    def all_approvals(self, part: Part) -> list[Approval]:
+        """Every approval of `part`, oldest first, in one query (for reviews of all approvals)."""
+        return self._approvals(ApprovalRow.part == part)
+
+    def _approvals(self, where: ColumnElement[bool]) -> list[Approval]:
         with self.sessions() as session:
             rows = session.execute(
                 select(ApprovalRow, VersionRow.number)
                 .join(VersionRow, ApprovalRow.version_id == VersionRow.id)
-                .where(ApprovalRow.question_id == question_id)
+                .where(where)
                 .order_by(ApprovalRow.id)
             )
             return [

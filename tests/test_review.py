@@ -7,12 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import random
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from drafter import dashboard, review
 from drafter.diff import DiffOp, edit_distance, normalised_edit_distance, word_diff
@@ -483,6 +484,43 @@ def test_an_empty_database_has_an_empty_dashboard(desk: Desk) -> None:
     assert data.empty
     assert (data.acceptance_rate, data.median_edit_distance) == (None, None)
     assert dashboard.group([], "week") == []
+
+
+T = TypeVar("T")
+
+
+def statements(desk: Desk, run: Callable[[], T]) -> tuple[T, list[str]]:
+    """What `run` returns, and the SQL statements it sent to the desk's database."""
+    engine = desk.workflow.sessions.kw["bind"]
+    sent: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        result = run()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return result, sent
+
+
+def test_the_dashboard_reads_the_database_a_fixed_number_of_times(desk: Desk) -> None:
+    """Not one query per question: 10 questions take the statements 2 take."""
+    sent, approvals = [], []
+    for total in (2, 10):
+        for i in range(len(desk.workflow.questions()), total):
+            approved(
+                desk, f"Question {i}: my knee hurts after running.",
+                "Hello, rest the knee [1]." if i % 2 else None, approve=i % 5 != 4,
+            )  # fmt: skip
+        pair = review.final_pairs(desk.workflow)[0]
+        review.rate_final(desk.workflow, desk.reviewer, pair, FULL)
+        data, statements_sent = statements(desk, lambda: dashboard.load(desk.workflow))
+        sent.append(statements_sent)
+        approvals.append(len(data.approvals))
+    assert approvals == [2, 8]
+    assert len(sent[0]) == len(sent[1]), "\n".join(sent[1])
 
 
 # --- drafting with chosen prompt versions (for A/B pairs) -----------------------------------------
