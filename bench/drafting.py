@@ -5,10 +5,12 @@ first token, total time, tokens per second and prompt size, for Drafter's pipeli
 same process on the same loaded model and prompt, for llama.cpp's own streaming generation. Run
 with `make bench` or `python bench/drafting.py [--runs N] [--raw-first]`.
 
-The summary uses each part's first attempt only. A retry (after a failed output check) sends the
-identical prompt, and llama.cpp reuses the KV cache of the longest common prefix of the previous
-call, so a retry's first token comes almost at once; it is listed per call but kept out of the
-medians. "prompt tokens" and "evaluated" come from llama.cpp's own counters.
+The summary's timing columns use each part's first attempt; "all tries s" is what a doctor waits
+for the part, retries included. A retry (after a failed output check) sends the same prompt plus
+a short note on what was wrong, and llama.cpp reuses the KV cache of the longest common prefix of
+the previous call, so a retry's first token comes almost at once. A stream the pipeline stops
+early (a runaway loop) is timed up to the stop. "prompt tokens" and "evaluated" come from
+llama.cpp's own counters.
 """
 
 from __future__ import annotations
@@ -83,14 +85,18 @@ class TimingBackend:
         call = Call(self.part, list(messages), attempt)
         before = prompt_evaluated(self.llama)
         started = time.perf_counter()
-        for piece in self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature):
-            if not call.text:
-                call.first_token = time.perf_counter() - started
-            call.text += piece
-            yield piece
-        call.total = time.perf_counter() - started
-        call.evaluated = prompt_evaluated(self.llama) - before
-        self.calls.append(call)
+        try:
+            for piece in self.inner.stream(
+                messages, max_tokens=max_tokens, temperature=temperature
+            ):
+                if not call.text:
+                    call.first_token = time.perf_counter() - started
+                call.text += piece
+                yield piece
+        finally:  # also when the pipeline stops a runaway stream early
+            call.total = time.perf_counter() - started
+            call.evaluated = prompt_evaluated(self.llama) - before
+            self.calls.append(call)
 
 
 def prompt_evaluated(llama: object) -> int:
@@ -269,7 +275,8 @@ def print_summary(calls: list[Row]) -> None:
     """Medians over each part's first attempts: what a doctor waits for on a new question."""
     print(
         f"\n{'part':<10} {'prompt tok':>10} {'TTFT s':>7} {'raw TTFT':>8} {'total s':>8} "
-        f"{'tok/s':>6} {'raw tok/s':>9} {'overhead':>8}  (first attempts only)"
+        f"{'tok/s':>6} {'raw tok/s':>9} {'overhead':>8} {'all tries s':>11} {'retried':>7}"
+        "  (medians; first attempts, except the last two columns)"
     )
     for part in ("reply", "explainer"):
         firsts = [asdict(c) for c in calls if c.part == part and c.attempt == 1]
@@ -278,16 +285,24 @@ def print_summary(calls: list[Row]) -> None:
         numbers = [k for k, v in firsts[0].items() if isinstance(v, int | float)]
         m = {k: statistics.median(float(c[k]) for c in firsts) for k in numbers}
         overhead = m["raw_tps"] / m["tps"] - 1 if m["tps"] else float("nan")
+        runs = sorted({c.run for c in calls if c.part == part})
+        waited = statistics.median(
+            sum(c.total for c in calls if c.part == part and c.run == r) for r in runs
+        )
+        retried = sum(
+            any(c.attempt > 1 for c in calls if c.part == part and c.run == r) for r in runs
+        )
         print(
             f"{part:<10} {m['prompt_tokens']:>10.0f} {m['ttft']:>7.2f} {m['raw_ttft']:>8.2f} "
-            f"{m['total']:>8.1f} {m['tps']:>6.1f} {m['raw_tps']:>9.1f} {overhead:>8.1%}"
+            f"{m['total']:>8.1f} {m['tps']:>6.1f} {m['raw_tps']:>9.1f} {overhead:>8.1%} "
+            f"{waited:>11.1f} {retried:>3}/{len(runs):<3}"
         )
     for c in calls:
         if c.attempt != 1:
             print(
                 f"retry: {c.part} (run {c.run}) first token after {c.ttft:.2f} s: "
-                f"{c.evaluated} of its {c.prompt_tokens} prompt tokens evaluated, the identical "
-                "prompt was still in llama.cpp's KV cache from the first attempt"
+                f"{c.evaluated} prompt tokens evaluated (the retry note); the prompt before it "
+                "was still in llama.cpp's KV cache from the first attempt"
             )
 
 
