@@ -43,8 +43,13 @@ class GenerationError(BackendUnavailableError):
 class ChatBackend(Protocol):
     """What the pipeline needs from a model: stream text for a list of messages."""
 
-    model_id: str
-    remote: bool
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def remote(self) -> bool:
+        """True when prompts leave this machine (identifiers are redacted first)."""
+        ...
 
     def stream(
         self, messages: Sequence[Message], *, max_tokens: int, temperature: float

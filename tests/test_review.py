@@ -424,12 +424,12 @@ def test_rubric_scores_by_prompt_and_ab_wins(measured: tuple[Desk, list[Question
     review.rate_blind(desk.workflow, desk.reviewer, shown, *scores, new_prompts_side)
 
     data = dashboard.load(desk.workflow)
-    empathy = {
+    by_prompt = {
         s.prompt: (s.mean, s.normalised, s.ratings)
         for s in dashboard.rubric_by_prompt(data.ratings, data.setups)
         if s.axis == "empathy"
     }
-    assert empathy == {
+    assert by_prompt == {
         "title v1 · reply v1 · explainer v1": (1.5, 0.125, 2),
         "title v1 · reply v2 · explainer v2": (4.5, 0.875, 2),
     }
