@@ -14,7 +14,9 @@ import re
 import sys
 import time
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -177,11 +179,13 @@ def bench_scale(sizes: list[int], queries: int) -> Report | None:
     return report
 
 
-def run_queries(retriever: HybridRetriever, probe: list[str], mode: str) -> list[float]:
+def run_queries(
+    retriever: HybridRetriever, probe: list[str], mode: Literal["hybrid", "dense", "bm25"]
+) -> list[float]:
     retriever.search(probe[0], k=4, mode=mode)  # warm caches (index load)
     out: list[float] = []
     for text in probe:
-        out += timed(lambda t=text: retriever.search(t, k=4, mode=mode), 1)
+        out += timed(partial(retriever.search, text, k=4, mode=mode), 1)
     return out
 
 

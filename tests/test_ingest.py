@@ -41,12 +41,18 @@ def test_the_same_question_answered_twice_keeps_both_answers(
     counting = CountingEmbedder(embedder)
     retriever = settings.make_retriever(store=settings.make_store(create=True))
     retriever.embedder = counting
-    same = {"title": "Knee pain", "question": "My knee hurts on stairs."}
+    title, question = "Knee pain", "My knee hurts on stairs."
     write_records(
         retriever,
-        [QAPair(id="a", answer="Rest it.", **same), QAPair(id="b", answer="See a physio.", **same)],
+        [
+            QAPair(id="a", title=title, question=question, answer="Rest it."),
+            QAPair(id="b", title=title, question=question, answer="See a physio."),
+        ],
     )
     assert len(counting.seen) == 1
     stored = {item.id: item for item in retriever.store.get("qa", ["a", "b"], embeddings=True)}
     assert {i.metadata["answer"] for i in stored.values()} == {"Rest it.", "See a physio."}
-    np.testing.assert_allclose(stored["a"].embedding, stored["b"].embedding, rtol=1e-5)
+    a, b = stored["a"].embedding, stored["b"].embedding
+    assert a is not None
+    assert b is not None
+    np.testing.assert_allclose(a, b, rtol=1e-5)

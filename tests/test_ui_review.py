@@ -194,7 +194,7 @@ def test_dashboard_plots_the_figures_and_offers_csv(app_env: AppEnv) -> None:
     }
     charts = at.get("vega_lite_chart")
     assert len(charts) == 7  # 2 over time, 2 by group, rubric, red flags by rule and by week
-    labels = [d.label for d in at.get("download_button")]
+    labels = [getattr(d, "label", None) for d in at.get("download_button")]
     assert labels == ["Approved replies (2 rows, CSV)", "Ratings (1 rows, CSV)"]
     at.selectbox(key="group_by").set_value("specialty").run()
     assert not at.exception, at.exception

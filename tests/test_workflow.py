@@ -599,7 +599,7 @@ def test_import_of_a_missing_file_is_a_clear_error(desk: Desk, tmp_path: Path) -
 
 
 def test_import_needs_the_right_to_add_questions(desk: Desk) -> None:
-    added, problems = 0, []
+    added, problems = 0, list[str]()
     with pytest.raises(Denied):
         added, problems = import_questions(desk.workflow, desk.reviewer, SAMPLE_INBOX)
     assert (added, problems, desk.workflow.questions()) == (0, [], [])
