@@ -247,15 +247,31 @@ def generate(
     temperature: float,
     on_text: Callable[[str], None],
 ) -> str:
-    """Stream one completion; stop as soon as it starts repeating itself (a small model's runaway
-    loop would otherwise run to `max_tokens`: 320 tokens, 12 s, for one looping reply)."""
-    parts: list[str] = []
-    for piece in backend.stream(messages, max_tokens=max_tokens, temperature=temperature):
-        parts.append(piece)
-        on_text(piece)
-        if _SENTENCE_END.search(piece) and repetition_problem("".join(parts)):
-            break
-    return "".join(parts).strip()
+    """Stream one completion, a sentence at a time: each sentence is passed on once it is known
+    not to repeat the text before it. At the first repeat the stream is closed and that sentence
+    dropped, so a small model's runaway loop costs one sentence instead of the whole token budget
+    (measured: 320 tokens and 12-15 s of one sentence written 35 times), the text before the loop
+    is kept, and what was streamed is always the text returned."""
+    kept, pending = "", ""
+    try:
+        for piece in backend.stream(messages, max_tokens=max_tokens, temperature=temperature):
+            pending += piece
+            ends = [m.end() for m in _SENTENCE_END.finditer(piece)]
+            if not ends:
+                continue
+            cut = len(pending) - len(piece) + ends[-1]  # up to the piece's last sentence end
+            if repetition_problem(kept + pending[:cut]):
+                pending = ""
+                break
+            on_text(pending[:cut])
+            kept, pending = kept + pending[:cut], pending[cut:]
+    except GenerationError:
+        if pending:  # the partial text the error carries is everything streamed
+            on_text(pending)
+        raise
+    if pending:
+        on_text(pending)
+    return (kept + pending).strip()
 
 
 def with_urgent_sentence(reply: str, flags: list[RedFlag]) -> str:
