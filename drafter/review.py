@@ -237,13 +237,13 @@ def _comparable(version: Version) -> bool:
 def ab_pairs(workflow: Workflow) -> list[AbPair]:
     """For each question, one pair per two setups (model, prompt versions) it was drafted with;
     a setup is represented by its first draft."""
+    firsts: dict[int, dict[tuple[str | None, str | None], Version]] = {}
+    for version in workflow.all_versions():  # two queries in all, however many questions
+        if _comparable(version):
+            firsts.setdefault(version.question_id, {}).setdefault(_setup(version), version)
     found = []
     for question in workflow.questions(limit=_ALL):
-        firsts: dict[tuple[str | None, str | None], Version] = {}
-        for version in workflow.versions(question.id):
-            if _comparable(version):
-                firsts.setdefault(_setup(version), version)
-        drafts = list(firsts.values())
+        drafts = list(firsts.get(question.id, {}).values())
         found += [AbPair(question, a, b) for i, a in enumerate(drafts) for b in drafts[i + 1 :]]
     found.sort(key=lambda p: p.question.id)
     return found

@@ -523,6 +523,24 @@ def test_the_dashboard_reads_the_database_a_fixed_number_of_times(desk: Desk) ->
     assert len(sent[0]) == len(sent[1]), "\n".join(sent[1])
 
 
+def test_ab_pairs_read_the_database_a_fixed_number_of_times(desk: Desk) -> None:
+    """The Compare page lists A/B pairs: 10 questions take the statements 2 take."""
+    wf, doc = desk.workflow, desk.doctor
+    sent, pairs = [], []
+    for total in (2, 10):
+        for i in range(len(wf.questions()), total):
+            q = wf.add_question(doc, f"Question {i}: why do my shins ache when I run?")
+            wf.save_draft(doc, q.id, drafted_with(PROMPTS, reply="First draft [1]."))
+            wf.save_draft(
+                doc, q.id, drafted_with(OTHER_PROMPTS, reply="Older prompt [1]."), kind="regenerate"
+            )
+        found, statements_sent = statements(desk, lambda: review.ab_pairs(wf))
+        sent.append(statements_sent)
+        pairs.append([(p.question.id, p.first.number, p.second.number) for p in found])
+    assert pairs[1] == [(q.id, 1, 2) for q in sorted(wf.questions(), key=lambda q: q.id)]
+    assert len(sent[0]) == len(sent[1]), "\n".join(sent[1])
+
+
 # --- drafting with chosen prompt versions (for A/B pairs) -----------------------------------------
 
 
