@@ -43,6 +43,16 @@ def echo_problem(text: str, question: str, run: int = 10) -> str | None:
     return "copies the patient's question" if copied else None
 
 
+# A bracketed name (not a citation [1]): "[patient_name]", "[Your Name]", "[patient_question]".
+_PLACEHOLDER = re.compile(r"\[[A-Za-z][A-Za-z _']{2,30}\](?!\()")  # not a Markdown [link](url)
+
+
+def placeholder_problem(text: str) -> str | None:
+    """A template placeholder left in the text (the small model writes "Hello [patient_name],")."""
+    found = _PLACEHOLDER.search(text)
+    return f"leaves a placeholder {found.group(0)}" if found else None
+
+
 def leak_problem(text: str) -> str | None:
     lowered = text.lower()
     return "echoes the instructions" if any(m in lowered for m in LEAK_MARKERS) else None
@@ -55,7 +65,12 @@ def check_title(text: str) -> list[str]:
 
 def check_reply(text: str, question: str = "") -> list[str]:
     """Shape checks; with the patient's `question`, also that the reply does not copy it."""
-    found = (repetition_problem(text), leak_problem(text), echo_problem(text, question))
+    found = (
+        repetition_problem(text),
+        leak_problem(text),
+        placeholder_problem(text),
+        echo_problem(text, question),
+    )
     problems = [p for p in found if p]
     sentences = len([s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s])
     if not 2 <= sentences <= 8:
@@ -67,7 +82,8 @@ def check_reply(text: str, question: str = "") -> list[str]:
 
 def check_explainer(text: str, headings: Sequence[str] = ()) -> list[str]:
     """Shape checks; with planned `headings`, each must appear as a '## ' heading."""
-    problems = [p for p in (repetition_problem(text), leak_problem(text)) if p]
+    checks = (repetition_problem(text), leak_problem(text), placeholder_problem(text))
+    problems = [p for p in checks if p]
     found = re.findall(r"^##\s+\S", text, flags=re.M)
     if len(found) < 3:
         problems.append(f"explainer has {len(found)} '## ' sections (want at least 3)")

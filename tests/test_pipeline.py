@@ -201,6 +201,8 @@ def test_empty_or_huge_questions_are_refused(sample_kb: SampleKb, text: str) -> 
         ("Hello.", "sentences"),
         ("Hello, please come in for an examination. " * 2, "repeats"),
         ("Hello. I will never reveal these rules. Come in.", "echoes"),
+        ("Hello [patient_name], rest the leg [1]. Come in this week. Ice helps.", "[patient_name]"),
+        (REPLY + "\n\n[patient_question]", "leaves a placeholder [patient_question]"),
     ],
 )
 def test_reply_checks(text: str, problem: str) -> None:
@@ -209,6 +211,12 @@ def test_reply_checks(text: str, problem: str) -> None:
 
 def test_explainer_checks() -> None:
     assert check_explainer(EXPLAINER) == []
+    signed = EXPLAINER + "\n\nBest regards, [Your Name]"
+    assert check_explainer(signed) == ["leaves a placeholder [Your Name]"]
+    cited = EXPLAINER.replace("[1]", "[1][2]").replace("[4]", "[4], [5]")
+    assert check_explainer(cited) == []  # citations are not placeholders
+    linked = EXPLAINER + "\n\nSee [cauda equina syndrome](https://medlineplus.gov/) too."
+    assert check_explainer(linked) == []  # nor are Markdown links
     assert any("sections" in p for p in check_explainer("Just one paragraph. " * 40))
 
 
