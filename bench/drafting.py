@@ -1,16 +1,18 @@
 """Drafting benchmark: the local model through Drafter vs raw llama.cpp on the same prompts.
 
-For the short reply and the explainer of one realistic question (the seed page's), prints time to
-first token, total time, tokens per second and prompt size, for Drafter's pipeline and, in the
-same process on the same loaded model and prompt, for llama.cpp's own streaming generation. Run
-with `make bench` or `python bench/drafting.py [--runs N] [--raw-first]`.
+For the title, the short reply and the explainer of one realistic question (the seed page's),
+prints time to first token, total time, tokens per second and prompt size, for Drafter's pipeline
+and, in the same process on the same loaded model and prompt, for llama.cpp's own streaming
+generation. Run with `make bench` or `python bench/drafting.py [--runs N] [--raw-first]`.
 
-The summary's timing columns use each part's first attempt; "all tries s" is what a doctor waits
-for the part, retries included. A retry (after a failed output check) sends the same prompt plus
-a short note on what was wrong, and llama.cpp reuses the KV cache of the longest common prefix of
-the previous call, so a retry's first token comes almost at once. A stream the pipeline stops
-early (a runaway loop) is timed up to the stop. "prompt tokens" and "evaluated" come from
-llama.cpp's own counters.
+The page is drafted as the app drafts it: title, reply, explainer. The reply's prompt starts as
+the title's does (system prompt and fenced question), so llama.cpp evaluates only the rest: its
+"evaluated" column is smaller than "prompt tokens", while "raw" (after `reset()`, nothing cached)
+evaluates the whole prompt. The summary's timing columns use each part's first attempt; "all
+tries s" is what a doctor waits for the part, retries included. A retry (after a failed output
+check) sends the same prompt plus a short note on what was wrong, so llama.cpp evaluates only
+the note. A stream the pipeline stops early (a runaway loop) is timed up to the stop. "prompt
+tokens" and "evaluated" come from llama.cpp's own counters.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import scratch_retriever  # noqa: E402
 from drafter.llm import ChatBackend, LlamaCppChatModel, load_llama, make_chat_backend  # noqa: E402
 from drafter.local_model import resolve_local_model  # noqa: E402
-from drafter.pipeline import PatientQuestion, draft_page  # noqa: E402
+from drafter.pipeline import TITLE_MAX_TOKENS, PatientQuestion, draft_page  # noqa: E402
 from drafter.settings import load_settings  # noqa: E402
 from knowledge import sample_files  # noqa: E402
 from knowledge.ingest import ingest_files  # noqa: E402
@@ -198,7 +200,11 @@ def main() -> int:
         f"order: {'raw first' if args.raw_first else 'Drafter first'}; "
         f"load average at start: {os.getloadavg()[0]:.2f}"
     )
-    limits = {"reply": settings.reply_max_tokens, "explainer": settings.explainer_max_tokens}
+    limits = {
+        "title": TITLE_MAX_TOKENS,
+        "reply": settings.reply_max_tokens,
+        "explainer": settings.explainer_max_tokens,
+    }
     raw_llama(llama, [Message("user", "Say hello.")], 4)  # warm up: page the weights in once
     calls: list[Row] = []
     with scratch_retriever(settings) as retriever:
@@ -213,7 +219,7 @@ def main() -> int:
                     llm=capture,
                     settings=settings,
                     listener=PartTracker(capture),
-                    parts=("reply", "explainer"),
+                    parts=("title", "reply", "explainer"),
                 )
                 for part, messages in capture.sent.items():
                     raw[part] = raw_llama(llama, messages, limits[part])
@@ -225,7 +231,7 @@ def main() -> int:
                 llm=backend,
                 settings=settings,
                 listener=PartTracker(backend),
-                parts=("reply", "explainer"),
+                parts=("title", "reply", "explainer"),
             )
             for call in backend.calls:
                 if call.attempt == 1 and call.part not in raw:
@@ -278,7 +284,7 @@ def print_summary(calls: list[Row]) -> None:
         f"{'tok/s':>6} {'raw tok/s':>9} {'overhead':>8} {'all tries s':>11} {'retried':>7}"
         "  (medians; first attempts, except the last two columns)"
     )
-    for part in ("reply", "explainer"):
+    for part in ("title", "reply", "explainer"):
         firsts = [asdict(c) for c in calls if c.part == part and c.attempt == 1]
         if not firsts:
             continue

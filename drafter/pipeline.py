@@ -224,6 +224,9 @@ def clean_instruction(instruction: str | None) -> str | None:
     return text or None
 
 
+TITLE_MAX_TOKENS = 40
+
+
 def doctor_note(instruction: str | None) -> str:
     """The doctor's request as a labelled line; unlike the patient's text it is to be followed."""
     if not instruction:
@@ -367,7 +370,7 @@ def draft_page(
         or "general practice",
     }
     steps: list[tuple[Part, PromptTemplate, int, Callable[[str], list[str]]]] = [
-        ("title", prompts.title, 40, check_title),
+        ("title", prompts.title, TITLE_MAX_TOKENS, check_title),
         ("reply", prompts.reply, settings.reply_max_tokens, partial(check_reply, question=text)),
         (
             "explainer",

@@ -94,9 +94,10 @@ class OpenAIStub:
 
 def page_responder(body: dict[str, Any]) -> str:
     """A fast stand-in for a capable model: a title, a reply or an explainer that passes the
-    pipeline's checks, chosen by what the system prompt asks for. Used by the app tests."""
+    pipeline's checks, chosen by what the prompt asks for. Used by the app tests."""
     system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
-    if "titles for pages" in system:
+    task = body["messages"][-1]["content"].rsplit("</patient_question>", 1)[-1]
+    if "titles for pages" in system or "the title of this question's page" in task:
         return "Knee Pain After Running: Causes and Care"
     if "More Info" in system:
         headings = re.findall(r"## ([A-Z][^,.\n]+)", system) or [

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from drafter.pipeline import PatientQuestion, check_reply, draft_page
+from prompts import load_prompt
 from tests.conftest import SampleKb
 from tests.fakes import scripted_backend
 
@@ -44,8 +45,10 @@ def test_injection_cannot_reach_the_instructions(sample_kb: SampleKb, case: dict
     assert user.count("</patient_question>") == 1
     fenced = user.split("<patient_question>")[1].split("</patient_question>")[0]
     assert case["question"].splitlines()[0].split("</")[0] in fenced
-    # what follows the fence is our instruction, untouched by the patient
-    assert user.rstrip().endswith("Write the doctor's short reply now.")
+    # what follows the fence ends with our instruction, untouched by the patient
+    task = load_prompt("short_reply").user.rstrip().rsplit("}", 1)[-1]
+    assert len(task) > 20
+    assert user.rstrip().endswith(task)
 
 
 # What a model that obeyed the injection would write; the output checks must refuse each.

@@ -6,6 +6,7 @@ import pytest
 
 from drafter.errors import InputError
 from drafter.pipeline import MAX_INSTRUCTION_CHARS, PromptSet, clean_instruction
+from prompts import load_prompt
 from tests.conftest import SampleKb
 from tests.fakes import scripted_backend
 from tests.test_pipeline import CONDITION_EXPLAINER, EXPLAINER, QUESTION, REPLY, TITLE, draft_on
@@ -20,12 +21,14 @@ def test_the_instruction_reaches_the_reply_and_explainer_prompts(sample_kb: Samp
     assert draft.to_json()["instruction"] == "Shorter, and warmer"
     title, reply, explainer = (str(sent[-1].content) for sent in model.sent)
     assert LABEL not in title
-    for user in (reply, explainer):
+    for user, prompt_id in ((reply, "short_reply"), (explainer, "explainer")):
         line = next(ln for ln in user.splitlines() if ln.startswith(LABEL))
         assert line.endswith(": Shorter, and warmer")
         # outside the patient's fence, after it, and before our closing instruction
         assert user.index("</patient_question>") < user.index(LABEL)
-        assert user.rstrip().endswith("now.")
+        task = load_prompt(prompt_id).user.rstrip().rsplit("}", 1)[-1]
+        assert user.rstrip().endswith(task)
+        assert user.index(LABEL) < user.rindex(task)
     # trusted text goes in the user message; the system prompt stays the same for every draft
     assert all(LABEL not in str(sent[0].content) for sent in model.sent)
 
