@@ -100,7 +100,7 @@ def embedder() -> Embedder:
 
 @pytest.fixture(scope="session")
 def sample_kb(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> SampleKb:
-    """The shipped sample (72 Q&As + 27 FAQ articles) ingested once; read-only for tests."""
+    """The shipped sample (84 Q&As + 33 FAQ articles) ingested once; read-only for tests."""
     settings = load_settings(data_dir=tmp_path_factory.mktemp("sample_kb"))
     writer = settings.make_retriever(store=settings.make_store(create=True))
     reports = ingest_files(writer, SAMPLE_FILES)

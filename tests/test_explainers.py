@@ -48,7 +48,7 @@ from tests.conftest import AppEnv, MakeSettings, RunCli, SampleKb
 from tests.fakes import page_responder
 from tests.workflow_kit import Desk, make_desk
 
-CARDIOLOGY = 9  # Q&As of that specialty in the sample knowledge base
+CARDIOLOGY = 11  # Q&As of that specialty in the sample knowledge base
 EXPLAINER = (
     "Here is what your doctor's answer means, in plain words [1].\n\n"
     "## Causes\n\nThe knee takes the load of each step, and a sudden increase in running is the "
@@ -175,7 +175,7 @@ def test_a_stored_qa_reads_back_as_the_record_that_was_written() -> None:
 def test_selection_by_specialty_asked_dates_and_missing_explainer(sample_kb: SampleKb) -> None:
     store = sample_kb.retriever.store
     everything = select_qas(store, Selection())
-    assert len(everything) == 72
+    assert len(everything) == 84
     assert [q.asked_date for q in everything] == sorted(
         q.asked_date or date.max for q in everything
     )
@@ -186,7 +186,7 @@ def test_selection_by_specialty_asked_dates_and_missing_explainer(sample_kb: Sam
     assert len(in_2021) == 13
     assert all(q.asked_date and q.asked_date.year == 2021 for q in in_2021)
     missing = select_qas(store, Selection(missing_only=True))
-    assert len(missing) == 72 - 18
+    assert len(missing) == 84 - 18
     assert not any(q.explainer for q in missing)
 
 
@@ -654,7 +654,7 @@ def test_explain_command_progress_summary_status_and_exit_codes(
     status = run_cli("explain", "--status")
     assert status.code == 0
     assert f"More Info queue: {expected} pending, 0 approved, 0 rejected" in status.out
-    assert "knowledge base: 72 Q&As, 18 with an explainer" in status.out
+    assert "knowledge base: 84 Q&As, 18 with an explainer" in status.out
 
     assert run_cli("explain", "--since", "yesterday", "--user", "editor").code == 2
     assert run_cli("explain", "--limit", "0", "--user", "editor").code == 2

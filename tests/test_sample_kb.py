@@ -72,11 +72,11 @@ def test_ids_are_unique_and_well_formed(records: list[Record]) -> None:
 
 def test_sample_kb_ingests_without_issues(sample_kb: SampleKb) -> None:
     assert [(r.path.name, r.qa, r.faq, r.issues) for r in sample_kb.reports] == [
-        ("faq.jsonl", 0, 27, []),
-        ("qa_a.jsonl", 36, 0, []),
-        ("qa_b.jsonl", 36, 0, []),
+        ("faq.jsonl", 0, 33, []),
+        ("qa_a.jsonl", 43, 0, []),
+        ("qa_b.jsonl", 41, 0, []),
     ]
-    assert sample_kb.retriever.store.count("qa") == 72
+    assert sample_kb.retriever.store.count("qa") == 84
 
 
 def test_at_least_three_near_duplicate_pairs(qas: list[QAPair], embedder: Embedder) -> None:
