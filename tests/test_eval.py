@@ -252,9 +252,9 @@ def test_the_labelled_red_flag_set_covers_every_rule_and_has_negatives() -> None
     [
         (None, {}),
         ("v1", {"title": 1, "reply": 1, "explainer": 1}),
-        ("v2", {"title": 1, "reply": 2, "explainer": 2}),
+        ("v2", {"title": 2, "reply": 2, "explainer": 2}),
         ("reply=1, explainer=v2", {"reply": 1, "explainer": 2}),
-        (["reply=1", "v2"], {"title": 1, "reply": 1, "explainer": 2}),  # PART=N wins
+        (["reply=1", "v2"], {"title": 2, "reply": 1, "explainer": 2}),  # PART=N wins
     ],
 )
 def test_prompt_spec(spec: str | list[str] | None, versions: dict[str, int]) -> None:
