@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import streamlit as st
 
+from drafter.errors import DrafterError, EditConflictError
 from drafter.models import Hit
 
 SPECIALTIES = [
@@ -43,3 +45,33 @@ def red_flag_banner(flags: list[dict[str, Any]]) -> None:
             "The reply must tell them to seek urgent care first.",
             icon=":material/emergency:",
         )
+
+
+class _Numbered(Protocol):
+    @property
+    def number(self) -> int: ...
+
+
+def autosave(
+    save: Callable[[], _Numbered],
+    *,
+    base_key: str,
+    flash_key: str,
+    conflict_hint: str,
+    where: str,
+) -> None:
+    """Run one save of an edit box and say how it went in `flash_key`; `base_key` keeps the
+    version number the next save starts from (a conflict's version too: both are kept)."""
+    state = st.session_state
+    try:
+        saved = save()
+    except EditConflictError as exc:
+        state[base_key] = exc.saved_as
+        state[flash_key] = ("warning", f"Careful: {exc}. {conflict_hint}")
+        return
+    except DrafterError as exc:
+        state[flash_key] = ("error", f"Not saved: {exc}. Your text is still in {where}.")
+        return
+    if saved.number != state[base_key]:
+        state[base_key] = saved.number
+        state[flash_key] = ("success", f"Saved as version {saved.number}.")

@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from drafter.errors import DrafterError, EditConflictError
+from drafter.errors import DrafterError
 from drafter.explain_batch import regenerate
 from drafter.explainers import (
     Approval,
@@ -18,7 +18,7 @@ from drafter.explainers import (
 )
 from drafter.pipeline import MAX_INSTRUCTION_CHARS
 from ui.services import get_llm, get_retriever, get_settings, get_workflow, signed_in
-from ui.widgets import SPECIALTIES
+from ui.widgets import SPECIALTIES, autosave
 
 PRESETS = ["shorter", "simpler words", "more on when to see a doctor"]
 SHOWN = 50
@@ -77,18 +77,13 @@ def show_item(item: ExplainerItem) -> None:
         state[text_key], state[base_key] = item.latest.text, item.latest.number
 
     def save() -> None:
-        try:
-            saved = queue.edit(user, item.id, state[text_key], base=state[base_key])
-        except EditConflictError as exc:
-            state[base_key] = exc.saved_as
-            state["xq_flash"] = ("warning", f"Careful: {exc}. Both versions are in the history.")
-            return
-        except DrafterError as exc:
-            state["xq_flash"] = ("error", f"Not saved: {exc}. Your text is still in the box.")
-            return
-        if saved.number != state[base_key]:
-            state[base_key] = saved.number
-            state["xq_flash"] = ("success", f"Saved as version {saved.number}.")
+        autosave(
+            lambda: queue.edit(user, item.id, state[text_key], base=state[base_key]),
+            base_key=base_key,
+            flash_key="xq_flash",
+            conflict_hint="Both versions are in the history.",
+            where="the box",
+        )
 
     if st.button("Back to the queue", key="xq_back", icon=":material/arrow_back:"):
         del st.query_params["item"]

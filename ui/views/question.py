@@ -7,13 +7,13 @@ from typing import Any
 
 import streamlit as st
 
-from drafter.errors import DrafterError, EditConflictError
+from drafter.errors import DrafterError
 from drafter.export import approved_draft, render, version_draft
 from drafter.page import page_markdown
 from drafter.pipeline import MAX_INSTRUCTION_CHARS, Draft, Part, PatientQuestion, draft_page
 from drafter.workflow import Question, Version, Workflow
 from ui.services import get_llm, get_retriever, get_settings, get_workflow, signed_in
-from ui.widgets import red_flag_banner, show_faq, show_qa
+from ui.widgets import autosave, red_flag_banner, show_faq, show_qa
 
 PRESETS = ["shorter", "warmer", "simpler words", "more detail on when to come in"]
 PART_LABELS: dict[str, tuple[Part, ...]] = {
@@ -65,25 +65,20 @@ def show_version(version: Version) -> None:
 
 def save_edit() -> None:
     """Every change is saved as a new version (on leaving a box, or with Save)."""
-    try:
-        saved = workflow.save_edit(
+    autosave(
+        lambda: workflow.save_edit(
             user,
             question_id,
             base=state[BASE],
             title=state[TITLE],
             reply=state[REPLY],
             explainer=state[EXPLAINER],
-        )
-    except EditConflictError as exc:
-        state[BASE] = exc.saved_as
-        state["flash"] = ("warning", f"Careful: {exc}. Compare them under **History**.")
-        return
-    except DrafterError as exc:
-        state["flash"] = ("error", f"Not saved: {exc}. Your text is still in the boxes.")
-        return
-    if saved.number != state[BASE]:
-        state[BASE] = saved.number
-        state["flash"] = ("success", f"Saved as version {saved.number}.")
+        ),
+        base_key=BASE,
+        flash_key="flash",
+        conflict_hint="Compare them under **History**.",
+        where="the boxes",
+    )
 
 
 by_number = {v.number: v for v in versions}
