@@ -9,9 +9,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from drafter.settings import Settings, load_settings
+from drafter.core.environment import go_offline
+from drafter.core.settings import Settings, load_settings
+from drafter.services import Services
 from knowledge.retrieval import HybridRetriever
-from knowledge.store import KnowledgeStore
+
+go_offline()  # the benchmarks are entry points: nothing they load may phone home
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -29,9 +32,11 @@ def scratch_retriever(settings: Settings | None = None) -> Iterator[HybridRetrie
     """A retriever over an empty throw-away embedded store."""
     base = settings or load_settings()
     with tempfile.TemporaryDirectory(prefix="drafter-bench-") as tmp:
-        scratch = base.model_copy(update={"data_dir": Path(tmp), "chroma_url": None})
-        store = KnowledgeStore.open(scratch, create=True)
-        yield HybridRetriever(store, base.make_embedder(), scratch.index_dir, settings=scratch)
+        scratch = base.model_copy(
+            update={"data_dir": Path(tmp), "chroma_url": None, "chroma_path": None}
+        )
+        services = Services(scratch)
+        yield services.retriever(store=services.store(create=True))
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:

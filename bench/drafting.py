@@ -30,10 +30,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import scratch_retriever  # noqa: E402
-from drafter.llm import ChatBackend, LlamaCppChatModel, load_llama, make_chat_backend  # noqa: E402
-from drafter.local_model import resolve_local_model  # noqa: E402
-from drafter.pipeline import TITLE_MAX_TOKENS, PatientQuestion, draft_page  # noqa: E402
-from drafter.settings import load_settings  # noqa: E402
+from drafter.backends.base import ChatBackend  # noqa: E402
+from drafter.backends.factory import make_chat_backend  # noqa: E402
+from drafter.backends.llamacpp import LlamaCppChatModel, load_llama  # noqa: E402
+from drafter.backends.local_model import resolve_local_model  # noqa: E402
+from drafter.core.question import PatientQuestion  # noqa: E402
+from drafter.core.settings import load_settings  # noqa: E402
+from drafter.drafting.parts import TITLE_MAX_TOKENS  # noqa: E402
+from drafter.drafting.pipeline import draft_page  # noqa: E402
 from knowledge import sample_files  # noqa: E402
 from knowledge.ingest import ingest_files  # noqa: E402
 from prompts import Message  # noqa: E402

@@ -16,8 +16,14 @@ import time
 import numpy as np
 
 from bench.common import need_shared
-from drafter.measures import SUPPORT_THRESHOLD, best_matches, split_sentences, youden_threshold
-from drafter.settings import load_settings
+from drafter.core.settings import load_settings
+from drafter.evaluation.measures import (
+    SUPPORT_THRESHOLD,
+    best_matches,
+    split_sentences,
+    youden_threshold,
+)
+from drafter.services import Services
 
 
 def main() -> None:
@@ -26,7 +32,7 @@ def main() -> None:
         return
     started = time.perf_counter()
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    embedder = load_settings().make_embedder()
+    embedder = Services(load_settings()).embedder()
     questions = embedder.embed([r["question"] for r in rows])
     sims = questions @ questions.T
     np.fill_diagonal(sims, -1.0)

@@ -23,10 +23,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import need_shared, percentiles, scratch_retriever, timed  # noqa: E402
-from drafter.models import QAPair  # noqa: E402
-from drafter.settings import load_settings  # noqa: E402
+from drafter.core.records import QAPair  # noqa: E402
+from drafter.core.settings import load_settings  # noqa: E402
+from drafter.evaluation.retrieval import evaluate_pairs, format_report, metrics  # noqa: E402
+from drafter.services import Services
 from knowledge.documents import IndexRow, index_rows  # noqa: E402
-from knowledge.evaluation import evaluate_pairs, format_report, metrics  # noqa: E402
 from knowledge.importers import parse_file  # noqa: E402
 from knowledge.ingest import ingest_files, refresh_indexes  # noqa: E402
 from knowledge.retrieval import MODES, HybridRetriever  # noqa: E402
@@ -38,7 +39,8 @@ def bench_pairs(limit: int | None) -> Report | None:
     path = need_shared("curai_mqp", "mqp_pairs_dev.jsonl")
     if path is None:
         return None
-    report = evaluate_pairs(path, load_settings(), limit=limit)
+    services = Services(load_settings())
+    report = evaluate_pairs(path, services.embedder(), fusion=services.fusion, limit=limit)
     print("\n## Similar Q&A: Curai medical question pairs (dev)\n")
     print(format_report(report))
     return report
@@ -119,7 +121,7 @@ def bench_scale(sizes: list[int], queries: int) -> Report | None:
     records = [r for _, r in parse_file(path) if isinstance(r, QAPair)]
     base = [index_rows(r)[0] for r in records]
     settings = load_settings()
-    embedder = settings.make_embedder()
+    embedder = Services(settings).embedder()
     embedder.embed(["warm-up"])
 
     print("\n## Ingestion throughput (doctor_qa.jsonl, real records, model already loaded)\n")

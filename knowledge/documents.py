@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from drafter.models import FaqArticle, Kind, QAPair, Record
+from drafter.core.records import FaqArticle, Kind, QAPair, Record
 
 _HEADING = re.compile(r"^#{1,3}\s+(.+?)\s*$", re.M)
 MAX_CHUNK_CHARS = 1500

@@ -5,14 +5,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
-from drafter.errors import BackendUnavailableError, SettingsError
-
-if TYPE_CHECKING:
-    from drafter.settings import Settings
+from drafter.core.errors import BackendUnavailableError, SettingsError
 
 
 class Embedder(Protocol):
@@ -105,14 +102,10 @@ class OpenAIEmbedder:
 _LOCAL_CACHE: dict[Path, LocalEmbedder] = {}
 
 
-def make_embedder(settings: Settings) -> Embedder:
-    """Build the embedder the settings name; local models are loaded once per process."""
-    if settings.embedding_backend == "openai":
-        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-        return OpenAIEmbedder(
-            settings.openai_embedding_model, key, settings.openai_base_url, settings.request_timeout
-        )
-    path = (settings.local_embedding_model or bundled_minilm_path()).resolve()
+def local_embedder(path: Path | None = None) -> LocalEmbedder:
+    """The sentence-transformers model in folder `path` (default: the bundled MiniLM), loaded
+    once per process."""
+    path = (path or bundled_minilm_path()).resolve()
     if path not in _LOCAL_CACHE:
         _LOCAL_CACHE[path] = LocalEmbedder(path)
     return _LOCAL_CACHE[path]

@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from drafter.errors import InputError
-from drafter.models import FaqArticle, QAPair, Record
+from drafter.core.errors import InputError
+from drafter.core.records import FaqArticle, QAPair, Record
 
 Row = dict[str, Any]
 

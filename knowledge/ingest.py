@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from drafter.models import FaqArticle, Kind, QAPair, Record
+from drafter.core.progress import NoProgress, Progress
+from drafter.core.records import FaqArticle, Kind, QAPair, Record
 from knowledge.documents import IndexRow, index_rows
 from knowledge.embeddings import Embedder
 from knowledge.importers import ImportIssue, count_lines, parse_file
-from knowledge.progress import NoProgress, Progress
 from knowledge.retrieval import HybridRetriever
 
 BATCH = 256

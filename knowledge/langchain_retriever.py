@@ -9,7 +9,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from drafter.models import Filters, Hit
+from drafter.core.records import Filters, Hit
 from knowledge.retrieval import HybridRetriever
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-from drafter.models import Filters
+from drafter.core.records import Filters
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 

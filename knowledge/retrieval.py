@@ -6,19 +6,16 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 
-from drafter.errors import InputError, SettingsError, StoreMissingError
-from drafter.models import Filters, Hit, Kind, SearchResult
+from drafter.core.errors import InputError, SettingsError, StoreMissingError
+from drafter.core.records import Filters, Hit, Kind, SearchResult
 from knowledge.embeddings import Embedder
 from knowledge.fusion import collapse_near_duplicates, fold_to_parents, weighted_rrf
 from knowledge.lexical import LexicalIndex, lexical_dir
 from knowledge.store import KnowledgeStore, StoredItem, where_clause
-
-if TYPE_CHECKING:
-    from drafter.settings import Settings
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("bm25", "dense", "hybrid")
@@ -59,24 +56,14 @@ class HybridRetriever:
         embedder: Embedder,
         index_dir: Path,
         *,
-        settings: Settings | None = None,
         fusion: FusionConfig | None = None,
+        max_chars: int = 6000,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.index_dir = index_dir
-        self.max_chars = settings.max_question_chars if settings else 6000
-        self.fusion = fusion or (
-            FusionConfig(
-                settings.dense_weight,
-                settings.lexical_weight,
-                settings.rrf_k,
-                settings.candidates,
-                settings.duplicate_threshold,
-            )
-            if settings
-            else FusionConfig()
-        )
+        self.max_chars = max_chars
+        self.fusion = fusion or FusionConfig()
         self._lexical: dict[Kind, LexicalIndex] = {}
         self._lock = threading.Lock()
         self._checked: set[Kind] = set()

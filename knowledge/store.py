@@ -6,7 +6,8 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
@@ -14,11 +15,8 @@ import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 
-from drafter.errors import BackendUnavailableError, StoreMissingError
-from drafter.models import Filters, Kind
-
-if TYPE_CHECKING:
-    from drafter.settings import Settings
+from drafter.core.errors import BackendUnavailableError, StoreMissingError
+from drafter.core.records import Filters, Kind
 
 KINDS: tuple[Kind, ...] = ("qa", "faq")
 _MAX_BATCH = 4000  # below Chroma's max batch size on every backend
@@ -54,25 +52,27 @@ class KnowledgeStore:
         self._collections: dict[Kind, Any] = {}
 
     @classmethod
-    def open(cls, settings: Settings, *, create: bool = False) -> KnowledgeStore:
+    def open(
+        cls, *, path: Path, url: str | None = None, prefix: str = "drafter", create: bool = False
+    ) -> KnowledgeStore:
+        """The Chroma server at `url` when given, else the embedded store in folder `path`."""
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        if settings.chroma_url:
-            url = urlparse(settings.chroma_url)
+        if url:
+            server = urlparse(url)
             try:
                 client = chromadb.HttpClient(
-                    host=url.hostname or "localhost",
-                    port=url.port or (443 if url.scheme == "https" else 8000),
-                    ssl=url.scheme == "https",
+                    host=server.hostname or "localhost",
+                    port=server.port or (443 if server.scheme == "https" else 8000),
+                    ssl=server.scheme == "https",
                     settings=chroma_settings,
                 )
                 client.heartbeat()
             except Exception as exc:  # chromadb raises bare ValueError/ConnectError variants
                 raise BackendUnavailableError(
-                    f"Chroma server at {settings.chroma_url} does not answer "
+                    f"Chroma server at {url} does not answer "
                     f"(DRAFTER_CHROMA_URL): {type(exc).__name__}"
                 ) from None
-            return cls(client, settings.collection_prefix, settings.chroma_url, create=create)
-        path = settings.chroma_dir
+            return cls(client, prefix, url, create=create)
         if not create and not (path / "chroma.sqlite3").exists():
             raise StoreMissingError(
                 f"no knowledge base at {path}: run `drafter ingest` first "
@@ -80,7 +80,7 @@ class KnowledgeStore:
             )
         path.mkdir(parents=True, exist_ok=True)
         client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-        return cls(client, settings.collection_prefix, str(path), create=create)
+        return cls(client, prefix, str(path), create=create)
 
     def collection_name(self, kind: Kind) -> str:
         return f"{self._prefix}_{kind}"

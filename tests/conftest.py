@@ -18,12 +18,16 @@ from typing import Any
 
 import pytest
 
-from drafter.cli import main
-from drafter.settings import Settings, load_settings
+from drafter.cli.main import main
+from drafter.core.environment import go_offline
+from drafter.core.settings import Settings, load_settings
+from drafter.services import Services
 from knowledge import sample_files
 from knowledge.embeddings import Embedder
 from knowledge.ingest import ImportReport, ingest_files
 from knowledge.retrieval import HybridRetriever
+
+go_offline()  # as the CLI and the app do on start
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SAMPLE_FILES = sample_files()
@@ -93,7 +97,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The bundled all-MiniLM-L6-v2, loaded once (make_embedder caches per process)."""
-    model = load_settings().make_embedder()
+    model = Services(load_settings()).embedder()
     model.embed(["warm up"])
     return model
 
@@ -102,9 +106,9 @@ def embedder() -> Embedder:
 def sample_kb(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> SampleKb:
     """The shipped sample (84 Q&As + 33 FAQ articles) ingested once; read-only for tests."""
     settings = load_settings(data_dir=tmp_path_factory.mktemp("sample_kb"))
-    writer = settings.make_retriever(store=settings.make_store(create=True))
+    writer = Services(settings).retriever(store=Services(settings).store(create=True))
     reports = ingest_files(writer, SAMPLE_FILES)
-    return SampleKb(settings, settings.make_retriever(), reports)
+    return SampleKb(settings, Services(settings).retriever(), reports)
 
 
 @pytest.fixture
@@ -137,9 +141,9 @@ def make_kb(make_settings: MakeSettings, embedder: Embedder) -> MakeKb:
 
     def make(paths: Sequence[Path], settings: Settings | None = None, **kw: Any) -> HybridRetriever:
         settings = settings or make_settings()
-        writer = settings.make_retriever(store=settings.make_store(create=True))
+        writer = Services(settings).retriever(store=Services(settings).store(create=True))
         ingest_files(writer, list(paths), **kw)
-        return settings.make_retriever()
+        return Services(settings).retriever()
 
     return make
 
@@ -214,7 +218,7 @@ def server_settings(chroma_server: str, make_settings: MakeSettings) -> Settings
 @pytest.fixture
 def openai_stub() -> Iterator[tuple[Any, str]]:
     """A real HTTP server on loopback speaking the OpenAI chat protocol; yields (stub, base_url)."""
-    from tests.fakes import OpenAIStub, serve_openai
+    from tests.support.fakes import OpenAIStub, serve_openai
 
     stub = OpenAIStub()
     server, url = serve_openai(stub)
@@ -235,7 +239,7 @@ class AppEnv:
     env: dict[str, str]
 
     def workflow(self) -> Any:
-        return self.settings.make_workflow()
+        return Services(self.settings).workflow()
 
 
 @pytest.fixture
@@ -246,8 +250,8 @@ def app_env(
 
     import streamlit as st
 
-    from drafter.accounts import DEMO_USERS, SYSTEM, demo_password
-    from tests.fakes import OpenAIStub, page_responder, serve_openai
+    from drafter.workflow.accounts import DEMO_USERS, SYSTEM, demo_password
+    from tests.support.fakes import OpenAIStub, page_responder, serve_openai
 
     data = tmp_path / "app-data"
     shutil.copytree(sample_kb.settings.data_dir, data)
@@ -263,7 +267,7 @@ def app_env(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     settings = load_settings()
-    workflow = settings.make_workflow()
+    workflow = Services(settings).workflow()
     for role, name in DEMO_USERS.items():
         workflow.add_user(SYSTEM, role, demo_password(role), role, name)
     st.cache_resource.clear()

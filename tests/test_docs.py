@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from drafter.settings import Settings
+from drafter.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -9,9 +9,11 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from drafter.errors import DrafterError  # noqa: E402 - after the path fix above
+from drafter.core.environment import go_offline  # noqa: E402 - after the path fix above
+from drafter.core.errors import DrafterError  # noqa: E402
 from ui.services import USER_KEY, demo_logins_work, get_workflow  # noqa: E402
 
+go_offline()
 st.set_page_config(page_title="Drafter", page_icon="🩺", layout="wide")
 
 

@@ -1,40 +1,50 @@
-"""Long-lived objects for the app, built once per process from the settings, and the signed-in
+"""The app's long-lived objects: one `drafter.services.Services` per process, and the signed-in
 user of this browser session."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from drafter.accounts import User, demo_password
-from drafter.errors import DrafterError
-from drafter.llm import ChatBackend, make_chat_backend
-from drafter.settings import Settings, load_settings
-from drafter.workflow import Workflow
+from drafter.backends.base import ChatBackend
+from drafter.core.errors import DrafterError
+from drafter.core.settings import Settings
+from drafter.services import Services
+from drafter.workflow.accounts import User, demo_password
+from drafter.workflow.doctor import Workflow
+from drafter.workflow.explainers import ExplainerQueue
 from knowledge.retrieval import HybridRetriever
 
 USER_KEY = "user"
 
 
 @st.cache_resource(show_spinner=False)
+def get_services() -> Services:
+    return Services()
+
+
 def get_settings() -> Settings:
-    return load_settings()
+    return get_services().settings
 
 
 @st.cache_resource(show_spinner="Loading the knowledge base and the embedding model…")
 def get_retriever() -> HybridRetriever:
-    retriever = get_settings().make_retriever()
+    retriever = get_services().retriever()
     retriever.embed_query("warm-up")  # load the model now, not on the first real question
     return retriever
 
 
 @st.cache_resource(show_spinner="Opening the database…")
 def get_workflow() -> Workflow:
-    return get_settings().make_workflow(retriever=get_retriever)
+    return get_services().workflow()
+
+
+def get_explainer_queue() -> ExplainerQueue:
+    return get_services().explainer_queue()
 
 
 @st.cache_resource(show_spinner="Loading the language model…")
 def get_llm() -> ChatBackend:
-    return make_chat_backend(get_settings())
+    return get_services().chat_backend()
 
 
 @st.cache_data(show_spinner=False, ttl=60)

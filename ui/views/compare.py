@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from drafter import review
-from drafter.dashboard import ACCEPT_THRESHOLD, is_accepted
-from drafter.errors import DrafterError
-from drafter.workflow import Part
-from ui.review_widgets import diff_html, diff_legend, question_header, rating_form, rubric_help
+from drafter.core.errors import DrafterError
+from drafter.review import pairs as review
+from drafter.review.dashboard import ACCEPT_THRESHOLD, is_accepted
+from drafter.workflow.doctor import Part
+from ui.components.review import diff_html, diff_legend, question_header, rating_form, rubric_help
 from ui.services import get_workflow, signed_in
 
 FINAL, AB = "AI draft vs approved final", "Blind A/B"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from drafter import dashboard
-from drafter.errors import DrafterError
-from drafter.review import RUBRIC
-from ui import charts
+from drafter.core.errors import DrafterError
+from drafter.review import dashboard
+from drafter.review.pairs import RUBRIC
+from ui.components import charts
 from ui.services import get_workflow, signed_in
 
 GROUPINGS: dict[str, dashboard.GroupBy] = {

@@ -8,17 +8,18 @@ from typing import Any
 
 import streamlit as st
 
-from drafter.errors import DrafterError
-from drafter.explain_batch import regenerate
-from drafter.explainers import (
-    Approval,
-    ExplainerItem,
-    ExplainerQueue,
-    knowledge_base_explainer_publisher,
+from drafter.core.errors import DrafterError
+from drafter.drafting.parts import MAX_INSTRUCTION_CHARS
+from drafter.jobs.explain import regenerate
+from drafter.workflow.explainers import Approval, ExplainerItem
+from ui.components.widgets import SPECIALTIES, autosave
+from ui.services import (
+    get_explainer_queue,
+    get_llm,
+    get_retriever,
+    get_settings,
+    signed_in,
 )
-from drafter.pipeline import MAX_INSTRUCTION_CHARS
-from ui.services import get_llm, get_retriever, get_settings, get_workflow, signed_in
-from ui.widgets import SPECIALTIES, autosave
 
 PRESETS = ["shorter", "simpler words", "more on when to see a doctor"]
 SHOWN = 50
@@ -27,9 +28,7 @@ user = signed_in()
 state = st.session_state
 st.title("More Info queue")
 try:
-    queue = ExplainerQueue(
-        get_workflow().sessions, publisher=knowledge_base_explainer_publisher(get_retriever)
-    )
+    queue = get_explainer_queue()
     counts = queue.counts()
 except DrafterError as exc:
     st.error(str(exc))

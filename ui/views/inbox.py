@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from drafter.errors import DrafterError
-from drafter.models import AGE_GROUPS, SEXES
-from drafter.workflow import Question
+from drafter.core.errors import DrafterError
+from drafter.core.records import AGE_GROUPS, SEXES
+from drafter.workflow.doctor import Question
+from ui.components.widgets import SPECIALTIES
 from ui.services import get_workflow, signed_in
-from ui.widgets import SPECIALTIES
 
 user = signed_in()
 st.title("Inbox")

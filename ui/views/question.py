@@ -7,13 +7,16 @@ from typing import Any
 
 import streamlit as st
 
-from drafter.errors import DrafterError
-from drafter.export import approved_draft, render, version_draft
-from drafter.page import page_markdown
-from drafter.pipeline import MAX_INSTRUCTION_CHARS, Draft, Part, PatientQuestion, draft_page
-from drafter.workflow import Question, Version, Workflow
+from drafter.core.errors import DrafterError
+from drafter.core.question import PatientQuestion
+from drafter.drafting.draft import Draft, Part
+from drafter.drafting.page import page_markdown
+from drafter.drafting.parts import MAX_INSTRUCTION_CHARS
+from drafter.drafting.pipeline import draft_page
+from drafter.workflow.doctor import Question, Version, Workflow
+from drafter.workflow.export import approved_draft, render, version_draft
+from ui.components.widgets import autosave, red_flag_banner, show_faq, show_qa
 from ui.services import get_llm, get_retriever, get_settings, get_workflow, signed_in
-from ui.widgets import autosave, red_flag_banner, show_faq, show_qa
 
 PRESETS = ["shorter", "warmer", "simpler words", "more detail on when to come in"]
 PART_LABELS: dict[str, tuple[Part, ...]] = {

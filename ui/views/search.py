@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from drafter.errors import DrafterError
-from drafter.models import AGE_GROUPS, SEXES, Filters
+from drafter.core.errors import DrafterError
+from drafter.core.records import AGE_GROUPS, SEXES, Filters
+from ui.components.widgets import SPECIALTIES, show_faq, show_qa
 from ui.services import get_retriever, get_settings, signed_in
-from ui.widgets import SPECIALTIES, show_faq, show_qa
 
 signed_in()
 st.title("Search")

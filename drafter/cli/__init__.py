@@ -1,0 +1,1 @@
+"""The drafter command: one registry of commands, one module per command group."""

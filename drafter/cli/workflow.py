@@ -1,0 +1,349 @@
+"""The workflow commands: users, the question inbox, drafting into versions, approval, audit,
+export. They call the same library as the app, so the same role rules and audit apply."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from drafter.core.errors import InputError, PermissionDeniedError
+from drafter.core.settings import Settings
+from drafter.services import Services
+from drafter.workflow.accounts import DEMO_USERS, ROLES, SYSTEM, User, demo_password, require
+from drafter.workflow.doctor import STATUSES, Workflow
+
+if TYPE_CHECKING:
+    from drafter.drafting.parts import PromptSet
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+COMMANDS: dict[str, Handler] = {}
+PASSWORD_ENV = "DRAFTER_PASSWORD"
+
+
+def _register(name: str) -> Callable[[Handler], Handler]:
+    def wrap(func: Handler) -> Handler:
+        COMMANDS[name] = func
+        return func
+
+    return wrap
+
+
+def _login(workflow: Workflow, username: str | None) -> User:
+    """Sign in as --user with $DRAFTER_PASSWORD, or ask for the password on a terminal."""
+    if not username:
+        raise InputError("this command needs --user NAME (and $DRAFTER_PASSWORD or a terminal)")
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        if not sys.stdin.isatty():
+            raise PermissionDeniedError(f"no password: set ${PASSWORD_ENV} or run in a terminal")
+        password = getpass.getpass(f"password for {username}: ")
+    return workflow.login(username, password)
+
+
+def _since(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--since {text!r} is not a date or time like 2026-11-25T09:00") from None
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
+@_register("user")
+def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
+    workflow = Services(settings).workflow()
+    if args.action == "list":
+        for user in workflow.users():
+            print(f"{user.username:<20} {user.role:<9} {user.display_name}")
+        return 0
+    if args.action == "demo":
+        existing = {u.username for u in workflow.users()}
+        print("Demo logins (for trying Drafter; remove them before real use):")
+        for role, name in DEMO_USERS.items():
+            if role not in existing:
+                workflow.add_user(SYSTEM, role, demo_password(role), role, name)
+            print(f"  {role:<9} user {role:<9} password {demo_password(role)}")
+        return 0
+    if not args.username or not args.role:
+        raise InputError("user add needs USERNAME and --role")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("new password: ")
+        if getpass.getpass("again: ") != password:
+            raise InputError("the two passwords differ")
+    user = workflow.add_user(SYSTEM, args.username, password, args.role, args.name)
+    print(f"added {user.username} ({user.role})")
+    return 0
+
+
+@_register("questions")
+def cmd_questions(args: argparse.Namespace, settings: Settings) -> int:
+    workflow = Services(settings).workflow()
+    if args.action == "list":
+        found = workflow.questions(status=args.status, search=args.search, specialty=args.specialty)
+        if args.json:
+            print(json.dumps([q.to_json() for q in found], indent=2, ensure_ascii=False))
+            return 0
+        if not found:
+            print("no questions match", file=sys.stderr)
+        for q in found:
+            flag = "RED FLAG " if q.red_flags else ""
+            text = " ".join(q.text.split())
+            print(
+                f"#{q.id:<5} {q.status:<8} {q.waiting():>7}  {flag}{q.specialty or '-'} · "
+                f"{q.asker_line}: {text[:70]}{'…' if len(text) > 70 else ''}"
+            )
+        return 0
+    if args.action == "show":
+        return _show(workflow, args)
+    user = _login(workflow, args.user)
+    if args.action == "add":
+        if args.file:
+            from drafter.workflow.doctor import import_questions
+
+            added, problems = import_questions(workflow, user, Path(args.file))
+            for problem in problems:
+                print(f"skipped {problem}", file=sys.stderr)
+            print(f"{added} questions added, {len(problems)} skipped")
+            return 1 if problems and not added else 0
+        if not args.text:
+            raise InputError("questions add needs the question TEXT or --file FILE")
+        q = workflow.add_question(
+            user,
+            args.text,
+            age_group=args.age,
+            sex=args.sex,
+            specialty=args.specialty,
+            asker=args.asker,
+        )
+        flags = ", ".join(f["label"] for f in q.red_flags)
+        print(f"added question #{q.id}" + (f" (red flags: {flags})" if flags else ""))
+        return 0
+    return _draft(workflow, user, args, settings)
+
+
+def _show(workflow: Workflow, args: argparse.Namespace) -> int:
+    q = workflow.question(_one_id(args))
+    versions = workflow.versions(q.id)
+    approvals = workflow.approvals(q.id)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "question": q.to_json(),
+                    "versions": [
+                        {
+                            "number": v.number,
+                            "kind": v.kind,
+                            "author": v.author,
+                            "model": v.model,
+                            "title": v.title,
+                            "reply": v.reply,
+                            "explainer": v.explainer,
+                            "created_at": v.created_at.isoformat(timespec="seconds") + "Z",
+                        }
+                        for v in versions
+                    ],
+                    "approvals": [
+                        {"part": a.part, "version": a.version_number, "by": a.approved_by}
+                        for a in approvals
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    print(f"#{q.id} ({q.status}) {q.asker_line}\n{q.text}\n")
+    for f in q.red_flags:
+        print(f"RED FLAG: {f['label']} (“{f['matched']}”)")
+    for v in versions:
+        print(f"v{v.number} {v.kind} by {v.author} {v.created_at:%Y-%m-%d %H:%M}: {v.title}")
+    for a in approvals:
+        print(f"approved {a.part} (v{a.version_number}) by {a.approved_by} {a.approved_at:%c}")
+    return 0
+
+
+def _one_id(args: argparse.Namespace) -> int:
+    try:
+        return int(str(args.text).lstrip("#"))
+    except (TypeError, ValueError):
+        raise InputError(f"give a question number, not {args.text!r}") from None
+
+
+def _draft(workflow: Workflow, user: User, args: argparse.Namespace, settings: Settings) -> int:
+    from drafter.backends.factory import make_chat_backend
+    from drafter.core.question import PatientQuestion
+    from drafter.drafting.pipeline import draft_page
+
+    require(user, "draft")  # before the model runs, not when saving its work
+    q = workflow.question(_one_id(args))
+    prompts = _prompt_set(args.prompt or [])
+    draft = draft_page(
+        PatientQuestion(q.text, q.age_group, q.sex, q.specialty),
+        retriever=Services(settings).retriever(),
+        llm=make_chat_backend(settings, args.backend),
+        settings=settings,
+        prompts=prompts,
+    )
+    latest = workflow.latest(q.id)
+    version = workflow.save_draft(
+        user,
+        q.id,
+        draft,
+        kind="regenerate" if latest else "ai",
+        based_on=latest.number if latest else None,
+    )
+    print(f"question #{q.id}: saved draft version {version.number} ({draft.status})")
+    if draft.error:
+        print(f"drafter: error: {draft.error} (the partial draft is saved)", file=sys.stderr)
+        return 4
+    return 0
+
+
+def _prompt_set(specs: list[str]) -> PromptSet:
+    """--prompt reply=1 --prompt explainer=1: these prompt versions, the newest for the rest."""
+    from drafter.drafting.parts import PromptSet
+    from prompts import PromptError
+
+    versions: dict[str, int] = {}
+    for spec in specs:
+        part, _, number = spec.partition("=")
+        if part not in ("title", "reply", "explainer") or not number.lstrip("v").isdigit():
+            raise InputError(f"--prompt takes PART=N (title, reply or explainer), got {spec!r}")
+        versions[part] = int(number.lstrip("v"))
+    try:
+        return PromptSet.load(versions)
+    except PromptError as exc:
+        raise InputError(str(exc)) from None
+
+
+@_register("approve")
+def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
+    workflow = Services(settings).workflow()
+    user = _login(workflow, args.user)
+    approval = workflow.approve(user, args.question, args.part, version=args.version)
+    print(
+        f"question #{args.question}: {args.part} of version {approval.version_number} "
+        f"approved by {user.display_name}"
+    )
+    if approval.published:
+        print(f"added to the knowledge base as {approval.published}")
+    if approval.publish_error:
+        print(
+            f"drafter: warning: not added to the knowledge base ({approval.publish_error}); "
+            "approve again to retry",
+            file=sys.stderr,
+        )
+    return 0
+
+
+@_register("audit")
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    events = (
+        Services(settings).workflow().audit(since=_since(args.since), question_id=args.question)
+    )
+    if args.json:
+        print(json.dumps([e.to_json() for e in events], indent=2, ensure_ascii=False))
+        return 0
+    for e in events:
+        where = f" #{e.question_id}" if e.question_id else ""
+        extra = " ".join(f"{k}={v}" for k, v in e.detail.items() if v not in (None, [], ""))
+        model = f" model={e.model}" if e.model else ""
+        print(f"{e.at:%Y-%m-%d %H:%M:%S} {e.actor:<12} {e.action:<22}{where}{model} {extra}")
+    return 0
+
+
+@_register("export")
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from drafter.workflow.export import approved_draft, render
+
+    draft = approved_draft(Services(settings).workflow(), args.question)
+    if draft is None:
+        raise InputError(f"question #{args.question} has no approved reply yet")
+    text = render(draft, args.format)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        print(text)
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    who = argparse.ArgumentParser(add_help=False)
+    who.add_argument("--user", help=f"sign in as this user (password from ${PASSWORD_ENV})")
+
+    p = sub.add_parser(
+        "user",
+        help="local accounts: add, list, create the demo logins",
+        description="Accounts live in the workflow database with argon2-hashed passwords. "
+        "Roles: doctor (approves replies), editor (approves explainers), reviewer (rates), "
+        "admin (manages users). Whoever can run this command owns the database.",
+    )
+    p.add_argument("action", choices=["add", "list", "demo"])
+    p.add_argument("username", nargs="?")
+    p.add_argument("--role", choices=ROLES)
+    p.add_argument("--name", help="display name, e.g. 'Dr. Jane Roe'")
+    p.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin's first line"
+    )
+
+    p = sub.add_parser(
+        "questions",
+        parents=[who],
+        help="the inbox: add, list, show, draft",
+        description="add TEXT | add --file F.jsonl: put patient questions in the inbox. "
+        "list: red-flagged first, then longest waiting. show N: versions and approvals. "
+        "draft N: draft a page for question N and save it as a new version.",
+    )
+    p.add_argument("action", choices=["add", "list", "show", "draft"])
+    p.add_argument("text", nargs="?", metavar="TEXT|N")
+    p.add_argument("--file", help="JSONL/CSV with question, age_group, sex, specialty, id")
+    p.add_argument("--age", help="asker's age group, e.g. 70-79")
+    p.add_argument("--sex", help="female, male, other")
+    p.add_argument("--specialty")
+    p.add_argument("--asker", help="how the asker signs, e.g. 'Anonymous'")
+    p.add_argument("--status", choices=STATUSES, help="list: only this status")
+    p.add_argument("--search", help="list: only questions containing this text")
+    p.add_argument("--backend", choices=["local", "openai"], help="draft: override the backend")
+    p.add_argument(
+        "--prompt",
+        action="append",
+        metavar="PART=N",
+        help="draft: use version N of a prompt (title, reply, explainer), e.g. reply=1; repeatable",
+    )
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser(
+        "approve",
+        parents=[who],
+        help="approve a question's reply (doctors) or explainer (editors)",
+        description="Approves the newest version (or --version N). An approved reply is "
+        "added to the knowledge base at once.",
+    )
+    p.add_argument("question", type=int)
+    p.add_argument("--part", choices=["reply", "explainer"], default="reply")
+    p.add_argument("--version", type=int)
+
+    p = sub.add_parser("audit", help="list the audit log (who did what, when, with which model)")
+    p.add_argument(
+        "--since",
+        help="only events at or after this time (UTC unless it has a zone), e.g. 2026-11-25T09:00",
+    )
+    p.add_argument("--question", type=int, help="only events of this question")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("export", help="the approved page as Markdown or HTML")
+    p.add_argument("question", type=int)
+    p.add_argument("--format", choices=["md", "html"], default="md")
+    p.add_argument("--out", help="write to this file instead of stdout")

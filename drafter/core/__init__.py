@@ -1,0 +1,2 @@
+"""The bottom layer: errors, domain records, the patient question, settings, text helpers;
+imports nothing else of ours."""

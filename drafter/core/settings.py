@@ -1,0 +1,263 @@
+"""The one settings object: configuration only, read from DRAFTER_* environment variables or `.env`.
+
+Nothing here builds a backend (that is `drafter.services`) or touches the environment on import
+(the entry points call `drafter.core.environment.go_offline`). Every field's description is the
+README's configuration table, which `settings_table()` writes and a docs test keeps true.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from drafter.core.errors import SettingsError
+
+
+class Settings(BaseSettings):
+    """Every knob of Drafter; each field's description is its row in README's table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DRAFTER_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    # where things live
+    data_dir: Path = Field(
+        Path("var"),
+        description="where the embedded store and the BM25 indexes live",
+    )
+    chroma_path: Path | None = Field(
+        None,
+        description="the embedded Chroma folder",
+        json_schema_extra={"shown": "`$DRAFTER_DATA_DIR/chroma`"},
+    )
+    chroma_url: str | None = Field(
+        None,
+        description=(
+            "use a Chroma server instead, e.g. `http://chroma.internal:8000` (`chroma run`)"
+        ),
+    )
+    collection_prefix: str = Field(
+        "drafter",
+        pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,40}$",
+        description="collections are `<prefix>_qa` and `<prefix>_faq`",
+    )
+
+    # embeddings and remote calls
+    embedding_backend: Literal["local", "openai"] = Field(
+        "local",
+        description="`local` (bundled all-MiniLM-L6-v2) or `openai`",
+    )
+    local_embedding_model: Path | None = Field(
+        None,
+        description="a sentence-transformers model folder on disk",
+        json_schema_extra={"shown": "bundled"},
+    )
+    openai_api_key: SecretStr | None = Field(
+        None,
+        description="key for OpenAI or a compatible server (chat and embeddings); never logged",
+    )
+    openai_base_url: str | None = Field(
+        None,
+        description="an OpenAI-compatible server (vLLM, Ollama, llama.cpp server)",
+    )
+    openai_embedding_model: str = Field(
+        "text-embedding-3-small",
+        description="embedding model name on that server",
+    )
+    request_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="seconds before a remote call gives up",
+        json_schema_extra={"shown": "`30`"},
+    )
+
+    # the chat model and drafting
+    llm_backend: Literal["local", "openai"] = Field(
+        "local",
+        description=(
+            "`local` (a GGUF model run in-process by llama.cpp) or `openai` (OpenAI or any "
+            "compatible server)"
+        ),
+    )
+    local_model_path: Path | None = Field(
+        None,
+        description=(
+            "any GGUF instruct model on disk, e.g. a 7B model a hospital downloaded once; its chat "
+            "template is read from the file"
+        ),
+        json_schema_extra={"shown": "bundled"},
+    )
+    local_n_ctx: int = Field(
+        4096,
+        ge=512,
+        le=131072,
+        description="the local model's context window (tokens)",
+    )
+    local_threads: int = Field(
+        max(1, min(8, os.cpu_count() or 2)),
+        ge=1,
+        le=256,
+        description="threads llama.cpp uses",
+        json_schema_extra={"shown": "CPU cores (max 8)"},
+    )
+    openai_model: str = Field(
+        "gpt-4o-mini",
+        description="chat model name on the OpenAI-compatible server",
+    )
+    reply_max_tokens: int = Field(
+        320,
+        ge=32,
+        le=4096,
+        description="cap on the short reply's length",
+    )
+    explainer_max_tokens: int = Field(
+        900,
+        ge=64,
+        le=8192,
+        description='cap on the "More Info" explainer\'s length',
+    )
+    temperature: float = Field(
+        0.2,
+        ge=0,
+        le=2,
+        description="sampling temperature (a retry after a failed check adds 0.3)",
+    )
+    source_chars: int = Field(
+        600,
+        ge=100,
+        le=8000,
+        description="characters of each retrieved source given to the model for the explainer",
+    )
+    reply_sources: int = Field(
+        3,
+        ge=1,
+        le=20,
+        description=(
+            "how many of those sources the short reply sees (the top ones; numbering is shared)"
+        ),
+    )
+    reply_source_chars: int = Field(
+        150,
+        ge=80,
+        le=8000,
+        description=(
+            "characters of each source for the short reply (a shorter prompt answers sooner)"
+        ),
+    )
+
+    # retrieval
+    similar_k: int = Field(
+        4,
+        ge=1,
+        le=50,
+        description='how many "Similar Q&A" to show',
+    )
+    faq_k: int = Field(
+        5,
+        ge=1,
+        le=50,
+        description='how many "Related FAQ" to show',
+    )
+    dense_weight: float = Field(
+        1.0,
+        ge=0,
+        description="weight of the meaning (embedding) ranking in the fusion",
+    )
+    lexical_weight: float = Field(
+        0.2,
+        ge=0,
+        description="weight of the BM25 ranking in the fusion",
+    )
+    rrf_k: int = Field(
+        5,
+        ge=1,
+        description="the k of reciprocal rank fusion (smaller trusts the top ranks more)",
+    )
+    candidates: int = Field(
+        50,
+        ge=5,
+        le=1000,
+        description="how many hits each retriever contributes before fusion",
+    )
+    duplicate_threshold: float = Field(
+        0.95,
+        gt=0,
+        le=1.0,
+        description="cosine above which two Q&As count as the same question",
+    )
+    max_question_chars: int = Field(
+        6000,
+        ge=100,
+        description="longer questions are refused with a clear message",
+    )
+
+    # the workflow database and batch jobs
+    database_url: str | None = Field(
+        None,
+        description=(
+            "the workflow database (questions, versions, approvals, ratings, users, audit); any "
+            "SQLAlchemy URL, e.g. `postgresql+psycopg://drafter@db/drafter` (install the driver, "
+            "e.g. `pip install psycopg`); the schema is migrated on start"
+        ),
+        json_schema_extra={"shown": "`sqlite:///$DRAFTER_DATA_DIR/drafter.db`"},
+    )
+    batch_concurrency: int = Field(
+        8,
+        ge=1,
+        le=64,
+        description=(
+            "batch jobs (`drafter explain`, `drafter eval`): requests in flight to a remote "
+            "backend; the local model always runs one at a time"
+        ),
+    )
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _url_has_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value or None
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.chroma_path or self.data_dir / "chroma"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'drafter.db'}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings, turning a validation failure into a one-line error naming the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "DRAFTER_" + str(first["loc"][0]).upper() if first["loc"] else "DRAFTER_*"
+        value = first.get("input")
+        secret = "key" in name.lower()
+        shown = "" if isinstance(value, dict) or secret else f" (got {value!r})"
+        raise SettingsError(f"bad setting {name}: {first['msg']}{shown}") from None
+
+
+def settings_table() -> str:
+    """README's configuration table, written from the fields' descriptions."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        default = field.get_default(call_default_factory=True)
+        shown = extra.get("shown") or ("(unset)" if default is None else f"`{default}`")
+        rows.append(f"| `DRAFTER_{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(settings_table())

@@ -1,0 +1,1 @@
+"""Question to checked Draft: sources, prompts, generation, checks, citations, the page."""

@@ -1,0 +1,64 @@
+"""The numbered sources a prompt shows; citations [n] point at them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from drafter.core.records import Kind, SearchResult
+from drafter.core.text import cut
+
+_GREETING = re.compile(r"^\s*(hello|hi|dear [^,]{0,40})\s*[,!.]\s*", re.I)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One retrieved item as numbered in the prompt; citations [n] point here."""
+
+    n: int
+    id: str
+    kind: Kind
+    title: str
+    excerpt: str
+    specialty: str | None
+    facts: str = ""  # the answer (Q&A) or article text alone: what the short reply is shown
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "n": self.n,
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "specialty": self.specialty,
+            "excerpt": self.excerpt,
+        }
+
+
+def build_sources(result: SearchResult, *, qa: int, faq: int, chars: int) -> list[Source]:
+    """Number the top Q&As, then the top FAQ articles, with short excerpts for the prompt."""
+    picked: list[Source] = []
+    for hit in result.similar_qa[:qa]:
+        answer = hit.metadata.get("answer", "")
+        text = f"Question: {cut(hit.text, chars // 2)} Doctor's answer: {cut(answer, chars)}"
+        picked.append(Source(len(picked) + 1, hit.id, "qa", hit.title, text, hit.specialty, answer))
+    for hit in result.related_faq[:faq]:
+        excerpt = cut(hit.text, chars)
+        picked.append(
+            Source(len(picked) + 1, hit.id, "faq", hit.title, excerpt, hit.specialty, hit.text)
+        )
+    return picked
+
+
+def format_sources(sources: list[Source], chars: int | None = None) -> str:
+    """The numbered source block of a prompt.
+
+    With `chars` (the short reply) each source is its facts alone (the past answer without its
+    question, title or greeting) cut to that length: a short prompt answers sooner.
+    """
+    if not sources:
+        return "(no sources found)"
+    if chars:
+        return "\n".join(
+            f"[{s.n}] {cut(_GREETING.sub('', s.facts or s.excerpt), chars)}" for s in sources
+        )
+    return "\n".join(f"[{s.n}] {s.title}: {s.excerpt}" for s in sources)

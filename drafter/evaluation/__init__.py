@@ -1,0 +1,1 @@
+"""Offline evaluation: question sets, measures, reports, retrieval evaluation."""

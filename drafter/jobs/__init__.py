@@ -1,0 +1,1 @@
+"""Resumable batch jobs: editors' explainer batches and drafter eval's drafting."""

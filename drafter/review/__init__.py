@@ -1,0 +1,1 @@
+"""Reviewers' side: the rubric, AI-vs-final and A/B pairs, word diffs, the dashboard's figures."""

@@ -1,0 +1,141 @@
+"""The composition root: the one place that reads Settings and builds the store, the embedder,
+the retriever, the chat backend, the workflow, the explainer queue and the publishers.
+
+The CLI, the app, the batch jobs and the benchmarks all get their objects here; each is built on
+first use and kept, so listing the inbox never loads the embedding model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from drafter.core.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from drafter.backends.base import ChatBackend
+    from drafter.workflow.doctor import Publisher, Workflow
+    from drafter.workflow.explainers import ExplainerPublisher, ExplainerQueue
+    from knowledge.embeddings import Embedder
+    from knowledge.retrieval import FusionConfig, HybridRetriever
+    from knowledge.store import KnowledgeStore
+
+
+Built = TypeVar("Built")
+
+
+class Services:
+    """Everything Drafter runs on, built from one Settings and cached per instance."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or load_settings()
+        self._built: dict[str, Any] = {}
+
+    def _once(self, name: str, build: Callable[[], Built]) -> Built:
+        if name not in self._built:
+            self._built[name] = build()
+        return cast(Built, self._built[name])
+
+    # --- knowledge --------------------------------------------------------------------------
+
+    def embedder(self) -> Embedder:
+        """The configured embedder; the local model is loaded once per process."""
+        from knowledge.embeddings import OpenAIEmbedder, local_embedder
+
+        s = self.settings
+
+        def build() -> Embedder:
+            if s.embedding_backend == "openai":
+                key = s.openai_api_key.get_secret_value() if s.openai_api_key else None
+                return OpenAIEmbedder(
+                    s.openai_embedding_model, key, s.openai_base_url, s.request_timeout
+                )
+            return local_embedder(s.local_embedding_model)
+
+        return self._once("embedder", build)
+
+    def store(self, *, create: bool = False) -> KnowledgeStore:
+        """The Chroma store (a server when DRAFTER_CHROMA_URL is set); `create` allows a new one."""
+        from knowledge.store import KnowledgeStore
+
+        s = self.settings
+        return KnowledgeStore.open(
+            path=s.chroma_dir, url=s.chroma_url, prefix=s.collection_prefix, create=create
+        )
+
+    @property
+    def fusion(self) -> FusionConfig:
+        from knowledge.retrieval import FusionConfig
+
+        s = self.settings
+        return FusionConfig(
+            s.dense_weight, s.lexical_weight, s.rrf_k, s.candidates, s.duplicate_threshold
+        )
+
+    def retriever(self, *, store: KnowledgeStore | None = None) -> HybridRetriever:
+        """The hybrid retriever over the store (or over `store`, e.g. one just created)."""
+        from knowledge.retrieval import HybridRetriever
+
+        def build() -> HybridRetriever:
+            return HybridRetriever(
+                store or self.store(),
+                self.embedder(),
+                self.settings.index_dir,
+                fusion=self.fusion,
+                max_chars=self.settings.max_question_chars,
+            )
+
+        return build() if store is not None else self._once("retriever", build)
+
+    # --- the model --------------------------------------------------------------------------
+
+    def chat_backend(self, backend: str | None = None) -> ChatBackend:
+        """The configured chat model (the bundled GGUF through llama.cpp by default), or the
+        one `backend` names (`local` or `openai`)."""
+        from drafter.backends.factory import make_chat_backend
+
+        choice = backend or self.settings.llm_backend
+        return self._once(f"chat:{choice}", lambda: make_chat_backend(self.settings, choice))
+
+    # --- the workflow database --------------------------------------------------------------
+
+    def sessions(self) -> sessionmaker[Session]:
+        """The workflow database, migrated to the newest schema on first use."""
+        from drafter.workflow.database import open_database
+
+        return self._once("sessions", lambda: open_database(self.settings.db_url))
+
+    def publisher(self) -> Publisher:
+        """Approved replies into the knowledge base; the retriever is built on first use."""
+        from drafter.workflow.publish import knowledge_base_publisher
+
+        return knowledge_base_publisher(self.retriever)
+
+    def explainer_publisher(self) -> ExplainerPublisher:
+        from drafter.workflow.publish import knowledge_base_explainer_publisher
+
+        return knowledge_base_explainer_publisher(self.retriever)
+
+    def workflow(self) -> Workflow:
+        """The doctors' workflow on the configured database; approvals publish."""
+        from drafter.workflow.doctor import Workflow
+
+        return self._once(
+            "workflow",
+            lambda: Workflow(
+                self.sessions(),
+                max_question_chars=self.settings.max_question_chars,
+                publisher=self.publisher(),
+            ),
+        )
+
+    def explainer_queue(self) -> ExplainerQueue:
+        """The editors' More Info queue on the same database; approvals publish."""
+        from drafter.workflow.explainers import ExplainerQueue
+
+        return self._once(
+            "explainer_queue",
+            lambda: ExplainerQueue(self.sessions(), publisher=self.explainer_publisher()),
+        )

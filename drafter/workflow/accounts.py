@@ -1,0 +1,140 @@
+"""Local accounts: argon2-hashed passwords, four roles, and the one table of who may do what.
+
+Every workflow action calls `require(user, action)` first, so a role is enforced in the library
+whatever the caller (app, CLI, script) shows or hides.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal, get_args
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from drafter.core.errors import InputError, PermissionDeniedError
+from drafter.workflow.tables import UserRow
+
+Role = Literal["doctor", "editor", "reviewer", "admin"]
+ROLES: tuple[Role, ...] = get_args(Role)
+Action = Literal[
+    "add_question",
+    "draft",
+    "edit",
+    "approve_reply",
+    "approve_explainer",
+    "generate_explainers",
+    "rate",
+    "manage_users",
+]
+
+# Who may do what. Reading (inbox, drafts, search, audit) is open to every signed-in role.
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    "add_question": frozenset({"doctor", "editor", "admin"}),
+    "draft": frozenset({"doctor", "editor"}),
+    "edit": frozenset({"doctor", "editor"}),
+    "approve_reply": frozenset({"doctor"}),
+    "approve_explainer": frozenset({"editor"}),  # also edits the More Info queue
+    "generate_explainers": frozenset({"editor", "admin"}),  # `drafter explain` batches
+    "rate": frozenset({"reviewer"}),
+    "manage_users": frozenset({"admin"}),
+}
+DEMO_USERS: dict[Role, str] = {
+    "doctor": "Dr. Demo Doctor",
+    "editor": "Demo Editor",
+    "reviewer": "Demo Reviewer",
+    "admin": "Demo Admin",
+}
+MIN_PASSWORD = 8
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_hasher = PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash("no account has this password")
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    display_name: str
+    role: Role
+
+    def can(self, action: Action) -> bool:
+        return self.role in PERMISSIONS[action]
+
+
+SYSTEM = User("system", "Drafter", "admin")
+
+
+def require(user: User, action: Action) -> None:
+    if not user.can(action):
+        allowed = ", ".join(sorted(PERMISSIONS[action]))
+        raise PermissionDeniedError(
+            f"{user.username} ({user.role}) may not {action.replace('_', ' ')}; "
+            f"allowed roles: {allowed}"
+        )
+
+
+def _user(row: UserRow) -> User:
+    return User(row.username, row.display_name, row.role)  # type: ignore[arg-type]
+
+
+def add_user(
+    session: Session, username: str, password: str, role: str, display_name: str | None = None
+) -> User:
+    """Create an account. Raises InputError for a taken name, a bad role or a short password."""
+    username = username.strip().lower()
+    if not _USERNAME.match(username):
+        raise InputError(f"username {username!r}: use 2-64 of a-z, 0-9, '.', '_', '-'")
+    if role not in ROLES:
+        raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise InputError(f"password must have at least {MIN_PASSWORD} characters")
+    row = UserRow(
+        username=username,
+        display_name=(display_name or username).strip(),
+        role=role,
+        password_hash=_hasher.hash(password),
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise InputError(f"user {username!r} already exists") from None
+    return _user(row)
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    """The user for a correct login; one message for every failure, so names are not probed."""
+    row = session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
+    try:
+        if row is None or not row.active:
+            _hasher.verify(_dummy_hash(), password)  # as slow as a real check: no name probing
+            raise VerificationError
+        _hasher.verify(row.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise PermissionDeniedError("wrong username or password") from None
+    if _hasher.check_needs_rehash(row.password_hash):
+        row.password_hash = _hasher.hash(password)
+    return _user(row)
+
+
+def get_user(session: Session, username: str) -> User | None:
+    row = session.scalar(select(UserRow).where(UserRow.username == username))
+    return _user(row) if row else None
+
+
+def list_users(session: Session) -> list[User]:
+    return [_user(r) for r in session.scalars(select(UserRow).order_by(UserRow.username))]
+
+
+def demo_password(role: Role) -> str:
+    return f"{role}-demo"

@@ -1,0 +1,92 @@
+"""The workflow database: an engine for the configured URL, upgraded to the newest schema.
+
+SQLite (the default) gets WAL mode and a busy timeout so the app and the CLI can write at once;
+any other SQLAlchemy URL (e.g. PostgreSQL) is used as given.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from drafter.core.errors import BackendUnavailableError, SettingsError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Alembic's `context` and `op` are process-wide: one migration at a time in this process.
+_MIGRATING = threading.Lock()
+# SQLite answers "database is locked" at once, without its busy timeout, in a few cases (another
+# connection switching the file to WAL or recovering it); opening retries for this long.
+LOCKED_RETRY_SECONDS = 30.0
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)  # any SQLite file URL, e.g. also sqlite+pysqlite:///x.db
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(parsed, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, ModuleNotFoundError) as exc:
+        raise SettingsError(f"bad setting DRAFTER_DATABASE_URL: {exc}") from None
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration; existing rows are kept."""
+    deadline = time.monotonic() + LOCKED_RETRY_SECONDS
+    while True:
+        try:
+            _upgrade_once(engine)
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+                raise BackendUnavailableError(
+                    f"cannot open the database {engine.url!r}: {exc.orig}"
+                ) from None
+            time.sleep(0.05)
+
+
+def _upgrade_once(engine: Engine) -> None:
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with _MIGRATING, engine.begin() as connection:
+        if connection.dialect.name == "sqlite":  # another process migrating: wait, then see
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if _current(connection) == ScriptDirectory.from_config(config).get_current_head():
+            return
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _current(connection: Any) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def open_database(url: str) -> sessionmaker[Session]:
+    engine = make_engine(url)
+    upgrade(engine)
+    return sessionmaker(engine, expire_on_commit=False)

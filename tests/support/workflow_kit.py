@@ -1,0 +1,106 @@
+"""Helpers for the workflow tests: a database with one user of each role (and a second editor),
+built once per session and copied per test, since argon2 hashes each password in about 0.3 s."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from drafter.core.question import PatientQuestion
+from drafter.drafting.draft import Draft
+from drafter.workflow.accounts import SYSTEM, User
+from drafter.workflow.database import open_database
+from drafter.workflow.doctor import Publisher, Workflow
+
+# username -> (role, display name, password)
+STAFF: dict[str, tuple[str, str, str]] = {
+    "doctor": ("doctor", "Dr. Ana Ruiz", "doctor-pass-1"),
+    "editor": ("editor", "Elena Marsh", "editor-pass-1"),
+    "editor2": ("editor", "Tom Berger", "editor-pass-2"),
+    "reviewer": ("reviewer", "Rita Okafor", "reviewer-pass-1"),
+    "admin": ("admin", "Sam Admin", "admin-pass-1"),
+}
+QUESTION = (
+    "I started running three months ago and now the inside of both shins aches on every run. "
+    "Should I stop running?"
+)
+PROMPTS = {"title": "title@v1#aaaa", "reply": "short_reply@v2#bbbb", "explainer": "explainer@v2#cc"}
+
+
+@dataclass
+class Desk:
+    """A workflow on a private SQLite file, and its users by username."""
+
+    workflow: Workflow
+    url: str
+    users: dict[str, User]
+
+    def reopen(self, publisher: Publisher | None = None) -> Workflow:
+        """Another Workflow on the same file, as a second app process or the CLI would open it."""
+        return Workflow(open_database(self.url), publisher=publisher)
+
+    @property
+    def doctor(self) -> User:
+        return self.users["doctor"]
+
+    @property
+    def editor(self) -> User:
+        return self.users["editor"]
+
+    @property
+    def reviewer(self) -> User:
+        return self.users["reviewer"]
+
+    @property
+    def admin(self) -> User:
+        return self.users["admin"]
+
+
+_template: Path | None = None
+
+
+def template_db(factory: pytest.TempPathFactory) -> Path:
+    global _template
+    if _template is None:
+        path = factory.mktemp("workflow_template") / "drafter.db"
+        sessions = open_database(f"sqlite:///{path}")
+        workflow = Workflow(sessions)
+        for username, (role, name, password) in STAFF.items():
+            workflow.add_user(SYSTEM, username, password, role, name)
+        sessions.kw["bind"].dispose()  # the last connection checkpoints the WAL into the file
+        _template = path
+    return _template
+
+
+def make_desk(
+    factory: pytest.TempPathFactory, folder: Path, publisher: Publisher | None = None
+) -> Desk:
+    path = folder / "drafter.db"
+    shutil.copy(template_db(factory), path)
+    url = f"sqlite:///{path}"
+    workflow = Workflow(open_database(url), publisher=publisher)
+    users = {u.username: u for u in workflow.users()}
+    return Desk(workflow, url, users)
+
+
+def ai_draft(
+    text: str = QUESTION,
+    *,
+    title: str = "Shin Pain After Starting to Run: Causes and Care",
+    reply: str = "Hello, aching along the inner shins is most often shin splints [1].",
+    explainer: str = "## Causes\nShin splints come from doing too much too soon [1].",
+    error: str | None = None,
+) -> Draft:
+    """A draft as the pipeline returns it, with its provenance (no model is run)."""
+    return Draft(
+        PatientQuestion(text, "30-39", "female", "Orthopedics"),
+        title=title,
+        reply=reply,
+        explainer=explainer,
+        model="fake:scripted",
+        prompt_versions=dict(PROMPTS),
+        error=error,
+    )

@@ -1,0 +1,1 @@
+"""Widgets and charts the pages share."""

@@ -1,0 +1,77 @@
+"""Pieces several pages share: hit cards, the red-flag banner, the specialty list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import streamlit as st
+
+from drafter.core.errors import DrafterError, EditConflictError
+from drafter.core.records import Hit
+
+SPECIALTIES = [
+    "Cardiology", "Dermatology", "Gastroenterology", "Neurology", "Obstetrics and Gynecology",
+    "Orthopedics", "Otolaryngology", "Pediatrics", "Psychiatry",
+]  # fmt: skip
+
+
+def show_qa(hit: Hit) -> None:
+    meta = hit.metadata
+    with st.container(border=True):
+        st.markdown(f"**{hit.title}**")
+        st.caption(
+            f"{meta.get('specialty', '-')} · {meta.get('doctor', '')} · score {hit.score:.3f} · "
+            f"{hit.why}"
+        )
+        st.write(hit.excerpt(300))
+        with st.expander("Doctor's reply"):
+            st.write(meta.get("answer", ""))
+        if hit.duplicates:
+            st.caption(f"Also asked as: {', '.join(hit.duplicates)}")
+
+
+def show_faq(hit: Hit) -> None:
+    with st.expander(f"{hit.title} ({hit.specialty or 'general'}) · score {hit.score:.3f}"):
+        st.caption(hit.why)
+        st.markdown(hit.text)
+
+
+def red_flag_banner(flags: list[dict[str, Any]]) -> None:
+    """Red flags come first on every page that shows a question."""
+    for flag in flags:
+        st.error(
+            f"**Red flag: {flag['label']}** — the patient wrote “{flag['matched']}”. "
+            "The reply must tell them to seek urgent care first.",
+            icon=":material/emergency:",
+        )
+
+
+class _Numbered(Protocol):
+    @property
+    def number(self) -> int: ...
+
+
+def autosave(
+    save: Callable[[], _Numbered],
+    *,
+    base_key: str,
+    flash_key: str,
+    conflict_hint: str,
+    where: str,
+) -> None:
+    """Run one save of an edit box and say how it went in `flash_key`; `base_key` keeps the
+    version number the next save starts from (a conflict's version too: both are kept)."""
+    state = st.session_state
+    try:
+        saved = save()
+    except EditConflictError as exc:
+        state[base_key] = exc.saved_as
+        state[flash_key] = ("warning", f"Careful: {exc}. {conflict_hint}")
+        return
+    except DrafterError as exc:
+        state[flash_key] = ("error", f"Not saved: {exc}. Your text is still in {where}.")
+        return
+    if saved.number != state[base_key]:
+        state[base_key] = saved.number
+        state[flash_key] = ("success", f"Saved as version {saved.number}.")
