@@ -42,7 +42,7 @@ from knowledge import sample_files  # noqa: E402
 from knowledge.ingest import ingest_files  # noqa: E402
 from prompts import Message  # noqa: E402
 
-QUESTION = PatientQuestion(
+QUESTION = PatientQuestion.create(
     "On January 30 I had a compression fracture of the T12 vertebra after a fall and had a "
     "balloon kyphoplasty on May 13. Since then I have pain and numbness in my lower back and left "
     "leg, and my left foot sometimes feels weak when stepping over thresholds. The X-ray showed "

@@ -48,11 +48,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     from drafter.backends.factory import make_chat_backend
     from drafter.cli.main import TqdmProgress
+    from drafter.drafting.parts import load_prompt_set
     from drafter.evaluation.sets import load_eval_set
-    from drafter.jobs.evaluate import load_prompts, parse_parts, run_eval
+    from drafter.jobs.evaluate import parse_parts, run_eval
 
     evalset = load_eval_set(Path(args.set), args.limit)
-    prompts = load_prompts(args.prompt)
+    prompts = load_prompt_set(args.prompt)
     parts = parse_parts(args.parts)
     retriever = Services(settings).retriever()
     llm = make_chat_backend(settings, args.backend)

@@ -196,15 +196,7 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     from drafter.drafting.page import page_html, page_markdown
     from drafter.drafting.pipeline import draft_page
 
-    try:
-        question = PatientQuestion(
-            args.question,
-            Filters(age_group=args.age).age_group,
-            Filters(sex=args.sex).sex,
-            args.specialty,
-        )
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    question = PatientQuestion.create(args.question, args.age, args.sex, args.specialty)
     retriever = Services(settings).retriever()
     llm = make_chat_backend(settings, args.backend)
     draft = draft_page(

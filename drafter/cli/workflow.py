@@ -20,7 +20,7 @@ from drafter.workflow.accounts import DEMO_USERS, ROLES, SYSTEM, User, demo_pass
 from drafter.workflow.doctor import STATUSES, Workflow
 
 if TYPE_CHECKING:
-    from drafter.drafting.parts import PromptSet
+    pass
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 COMMANDS: dict[str, Handler] = {}
@@ -183,13 +183,14 @@ def _one_id(args: argparse.Namespace) -> int:
 def _draft(workflow: Workflow, user: User, args: argparse.Namespace, settings: Settings) -> int:
     from drafter.backends.factory import make_chat_backend
     from drafter.core.question import PatientQuestion
+    from drafter.drafting.parts import load_prompt_set
     from drafter.drafting.pipeline import draft_page
 
     require(user, "draft")  # before the model runs, not when saving its work
     q = workflow.question(_one_id(args))
-    prompts = _prompt_set(args.prompt or [])
+    prompts = load_prompt_set(args.prompt)
     draft = draft_page(
-        PatientQuestion(q.text, q.age_group, q.sex, q.specialty),
+        PatientQuestion.of(q),
         retriever=Services(settings).retriever(),
         llm=make_chat_backend(settings, args.backend),
         settings=settings,
@@ -208,23 +209,6 @@ def _draft(workflow: Workflow, user: User, args: argparse.Namespace, settings: S
         print(f"drafter: error: {draft.error} (the partial draft is saved)", file=sys.stderr)
         return 4
     return 0
-
-
-def _prompt_set(specs: list[str]) -> PromptSet:
-    """--prompt reply=1 --prompt explainer=1: these prompt versions, the newest for the rest."""
-    from drafter.drafting.parts import PromptSet
-    from prompts import PromptError
-
-    versions: dict[str, int] = {}
-    for spec in specs:
-        part, _, number = spec.partition("=")
-        if part not in ("title", "reply", "explainer") or not number.lstrip("v").isdigit():
-            raise InputError(f"--prompt takes PART=N (title, reply or explainer), got {spec!r}")
-        versions[part] = int(number.lstrip("v"))
-    try:
-        return PromptSet.load(versions)
-    except PromptError as exc:
-        raise InputError(str(exc)) from None
 
 
 @_register("approve")

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from drafter.core.errors import InputError
+from drafter.core.records import normalize_age_group, normalize_sex, normalize_specialty
+
 
 class AsksQuestion(Protocol):
     """Anything that carries a patient's question: an inbox row, a stored Q&A, an eval item."""
@@ -25,6 +28,26 @@ class PatientQuestion:
     age_group: str | None = None
     sex: str | None = None
     specialty: str | None = None
+
+    @classmethod
+    def create(
+        cls,
+        text: str,
+        age_group: str | int | None = None,
+        sex: str | None = None,
+        specialty: str | None = None,
+    ) -> PatientQuestion:
+        """A question as typed or imported: age group, sex and specialty normalised, a value
+        that is none of them refused with InputError."""
+        try:
+            return cls(
+                text,
+                normalize_age_group(age_group),
+                normalize_sex(sex),
+                normalize_specialty(specialty),
+            )
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
 
     @classmethod
     def of(cls, source: AsksQuestion, text: str | None = None) -> PatientQuestion:

@@ -3,14 +3,18 @@ section plan, and the prompt versions a draft uses."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from drafter.core.errors import InputError
 from drafter.drafting.sections import SectionPlan, choose_plan, fallback_plan
 from drafter.triage.red_flags import RedFlag
-from prompts import PromptTemplate, load_prompt
+from prompts import PROMPTS_DIR, PromptError, PromptTemplate, load_prompt
 
 MAX_INSTRUCTION_CHARS = 200
+# Each part of a page and the prompt file it is written from, in the order drafted.
+PROMPT_IDS: dict[str, str] = {"title": "title", "reply": "short_reply", "explainer": "explainer"}
 TITLE_MAX_TOKENS = 40
 
 
@@ -63,8 +67,43 @@ class PromptSet:
     @classmethod
     def load(cls, versions: dict[str, int] | None = None) -> PromptSet:
         v = versions or {}
-        return cls(
-            load_prompt("title", v.get("title")),
-            load_prompt("short_reply", v.get("reply")),
-            load_prompt("explainer", v.get("explainer")),
-        )
+        return cls(*(load_prompt(PROMPT_IDS[part], v.get(part)) for part in PROMPT_IDS))
+
+
+def prompt_versions(prompt_id: str) -> list[int]:
+    found = (re.fullmatch(r"v(\d+)\.md", p.name) for p in (PROMPTS_DIR / prompt_id).glob("v*.md"))
+    return sorted(int(m.group(1)) for m in found if m)
+
+
+def parse_prompt_spec(spec: str | Sequence[str] | None) -> dict[str, int]:
+    """Prompt versions from `--prompt` values (comma-separated or repeated): `vN` puts every
+    part at its newest version up to N (title has only v1), `PART=N` names one part's version
+    and wins over `vN`; parts not named stay at their newest."""
+    pieces = [spec] if isinstance(spec, str) else list(spec or [])
+    items = [p.strip() for piece in pieces for p in piece.split(",") if p.strip()]
+    out: dict[str, int] = {}
+    for item in (i for i in items if re.fullmatch(r"v\d+", i)):
+        wanted = int(item[1:])
+        for part, prompt_id in PROMPT_IDS.items():
+            older = [v for v in prompt_versions(prompt_id) if v <= wanted]
+            if not older:
+                raise InputError(f"--prompt {item}: {prompt_id} has no version <= {wanted}")
+            out[part] = older[-1]
+    for item in (i for i in items if not re.fullmatch(r"v\d+", i)):
+        part, sep, version = item.partition("=")
+        part, version = part.strip(), version.strip().lstrip("v")
+        if not sep or part not in PROMPT_IDS or not version.isdigit():
+            raise InputError(
+                f"--prompt takes vN or PART=N with PART one of {', '.join(PROMPT_IDS)}; "
+                f"got {item!r}"
+            )
+        out[part] = int(version)
+    return out
+
+
+def load_prompt_set(spec: str | Sequence[str] | None) -> PromptSet:
+    """The prompt versions `--prompt` names (see `parse_prompt_spec`), the newest for the rest."""
+    try:
+        return PromptSet.load(parse_prompt_spec(spec))
+    except PromptError as exc:
+        raise InputError(f"--prompt: {exc}") from None

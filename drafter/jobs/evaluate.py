@@ -9,7 +9,6 @@ the settings' embedder and applies drafter.measures. The report is `aggregate` +
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -30,7 +29,6 @@ from drafter.drafting.parts import PromptSet
 from drafter.drafting.pipeline import draft_page
 from drafter.evaluation import measures
 from drafter.evaluation.sets import EvalItem, EvalSet
-from prompts import PROMPTS_DIR, PromptError
 
 if TYPE_CHECKING:
     from drafter.backends.base import ChatBackend
@@ -39,7 +37,6 @@ if TYPE_CHECKING:
     from knowledge.retrieval import HybridRetriever
 
 PARTS: tuple[Part, ...] = ("title", "reply", "explainer")
-PROMPT_IDS: dict[str, str] = {"title": "title", "reply": "short_reply", "explainer": "explainer"}
 DRAFTS_FILE = "drafts.jsonl"
 ANSWER_MARK = "Doctor's answer:"
 # Settings that change what is drafted: recorded with the run, so a resume never mixes two.
@@ -59,44 +56,6 @@ DRAFTING_SETTINGS = (
 
 
 # --- what to run --------------------------------------------------------------------------------
-
-
-def prompt_versions(prompt_id: str) -> list[int]:
-    found = (re.fullmatch(r"v(\d+)\.md", p.name) for p in (PROMPTS_DIR / prompt_id).glob("v*.md"))
-    return sorted(int(m.group(1)) for m in found if m)
-
-
-def parse_prompt_spec(spec: str | Sequence[str] | None) -> dict[str, int]:
-    """Prompt versions from `--prompt` values (comma-separated or repeated): `vN` puts every
-    part at its newest version up to N (title has only v1), `PART=N` names one part's version
-    and wins over `vN`; parts not named stay at their newest."""
-    pieces = [spec] if isinstance(spec, str) else list(spec or [])
-    items = [p.strip() for piece in pieces for p in piece.split(",") if p.strip()]
-    out: dict[str, int] = {}
-    for item in (i for i in items if re.fullmatch(r"v\d+", i)):
-        wanted = int(item[1:])
-        for part, prompt_id in PROMPT_IDS.items():
-            older = [v for v in prompt_versions(prompt_id) if v <= wanted]
-            if not older:
-                raise InputError(f"--prompt {item}: {prompt_id} has no version <= {wanted}")
-            out[part] = older[-1]
-    for item in (i for i in items if not re.fullmatch(r"v\d+", i)):
-        part, sep, version = item.partition("=")
-        part, version = part.strip(), version.strip().lstrip("v")
-        if not sep or part not in PROMPT_IDS or not version.isdigit():
-            raise InputError(
-                f"--prompt takes vN or PART=N with PART one of {', '.join(PROMPT_IDS)}; "
-                f"got {item!r}"
-            )
-        out[part] = int(version)
-    return out
-
-
-def load_prompts(spec: str | Sequence[str] | None) -> PromptSet:
-    try:
-        return PromptSet.load(parse_prompt_spec(spec))
-    except PromptError as exc:
-        raise InputError(f"--prompt: {exc}") from None
 
 
 def parse_parts(text: str) -> tuple[Part, ...]:
@@ -143,7 +102,7 @@ def draft_item(
 ) -> DraftRecord:
     """Draft one question; a refused question or a failing backend is recorded, not raised."""
     started = time.perf_counter()
-    question = PatientQuestion(item.question, item.age_group, item.sex, item.specialty)
+    question = PatientQuestion.of(item)
     try:
         draft = draft_page(
             question, retriever=retriever, llm=llm, settings=settings, prompts=prompts, parts=parts

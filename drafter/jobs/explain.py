@@ -285,7 +285,7 @@ def _generate_one(
     """One item, committed as soon as it is written; any failure becomes a logged result."""
     try:
         draft = generate_explainer(
-            PatientQuestion(qa.question, qa.age_group, qa.sex, qa.specialty),
+            PatientQuestion.of(qa),
             retriever=retriever,
             llm=llm,
             settings=settings,

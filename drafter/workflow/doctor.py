@@ -17,7 +17,8 @@ from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from drafter.core.errors import InputError
-from drafter.core.records import normalize_age_group, normalize_sex, normalize_specialty
+from drafter.core.question import PatientQuestion
+from drafter.core.records import normalize_specialty
 from drafter.drafting.draft import Draft
 from drafter.triage.red_flags import detect_red_flags
 from drafter.workflow import accounts, audit
@@ -179,14 +180,8 @@ class Workflow:
         """Put a patient question in the inbox; red flags are found now, so the inbox can sort."""
         require(user, "add_question")
         text = check_query(text, self.max_question_chars)
-        try:
-            fields = {
-                "age_group": normalize_age_group(age_group),
-                "sex": normalize_sex(sex),
-                "specialty": normalize_specialty(specialty),
-            }
-        except ValueError as exc:
-            raise InputError(str(exc)) from None
+        asked = PatientQuestion.create(text, age_group, sex, specialty)
+        fields = {"age_group": asked.age_group, "sex": asked.sex, "specialty": asked.specialty}
         flags = [f.to_json() for f in detect_red_flags(text)]
         with self.sessions.begin() as session:
             if external_id and (

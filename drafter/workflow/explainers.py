@@ -75,7 +75,7 @@ class ExplainerItem:
     latest: ExplainerVersion
 
     def patient_question(self) -> PatientQuestion:
-        return PatientQuestion(self.question, self.age_group, self.sex, self.specialty)
+        return PatientQuestion.of(self)
 
 
 @dataclass(frozen=True)

@@ -46,9 +46,7 @@ def red_flags(question: Question) -> list[RedFlag]:
 def version_draft(question: Question, version: Version, *, marker: str = DRAFT_MARKER) -> Draft:
     d = version.details
     draft = Draft(
-        question=PatientQuestion(
-            question.text, question.age_group, question.sex, question.specialty
-        ),
+        question=PatientQuestion.of(question),
         title=version.title,
         reply=version.reply,
         explainer=version.explainer,

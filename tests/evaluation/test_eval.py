@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 from drafter.core.errors import InputError
+from drafter.drafting.parts import parse_prompt_spec
 from drafter.evaluation import measures
 from drafter.evaluation.sets import load_eval_set
-from drafter.jobs.evaluate import DraftRecord, draft_all, parse_prompt_spec
+from drafter.jobs.evaluate import DraftRecord, draft_all
 from knowledge.importers import ImportIssue
 from tests.conftest import SHARED_DATA, RunCli, SampleKb, WriteJsonl
 

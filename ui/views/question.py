@@ -143,9 +143,7 @@ def run_draft(parts: tuple[Part, ...], instruction: str | None) -> None:
         live = LiveText(status)
         try:
             draft: Draft = draft_page(
-                PatientQuestion(
-                    question.text, question.age_group, question.sex, question.specialty
-                ),
+                PatientQuestion.of(question),
                 retriever=get_retriever(),
                 llm=get_llm(),
                 settings=get_settings(),
