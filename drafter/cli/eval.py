@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from drafter.cli.progress import TqdmProgress
+from drafter.cli.registry import command
 from drafter.core.errors import InputError
-from drafter.core.settings import Settings
-from drafter.services import Services
 
-Handler = Callable[[argparse.Namespace, Settings], int]
-COMMANDS: dict[str, Handler] = {}
+if TYPE_CHECKING:
+    from drafter.services import Services
+
 SHOWN = (
     "complete",
     "errors",
@@ -28,90 +28,7 @@ SHOWN = (
 )
 
 
-def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from drafter.evaluation.report import comparison, load_report, write_report
-
-    out = Path(args.out)
-    if args.report:
-        if args.set:
-            raise InputError("give --set (draft and score) or --report (re-render), not both")
-        reports = [load_report(Path(d)) for d in args.report]
-        json_path, html_path = write_report(reports[0], out, reports[1:])
-        _print_summary(comparison(reports))
-        print(f"wrote {html_path} and {json_path}")
-        return 0
-    if not args.set:
-        raise InputError("give --set FILE (a question set to draft) or --report DIR...")
-    if args.limit is not None and args.limit < 1:
-        raise InputError("--limit must be at least 1")
-    others = [load_report(Path(d)) for d in args.compare]  # fail before drafting anything
-
-    from drafter.backends.factory import make_chat_backend
-    from drafter.cli.main import TqdmProgress
-    from drafter.drafting.parts import load_prompt_set
-    from drafter.evaluation.sets import load_eval_set
-    from drafter.jobs.evaluate import parse_parts, run_eval
-
-    evalset = load_eval_set(Path(args.set), args.limit)
-    prompts = load_prompt_set(args.prompt)
-    parts = parse_parts(args.parts)
-    retriever = Services(settings).retriever()
-    llm = make_chat_backend(settings, args.backend)
-    for issue in evalset.issues[:20]:
-        print(f"skipped {issue}", flush=True)
-    report = run_eval(
-        evalset,
-        retriever=retriever,
-        llm=llm,
-        settings=settings,
-        prompts=prompts,
-        out_dir=out,
-        parts=parts,
-        progress=TqdmProgress(args.quiet),
-        fresh=args.fresh,
-    )
-    json_path, html_path = write_report(report, out, others)
-    run = report["run"]
-    print(
-        f"{len(report['items'])} questions from {evalset.path} ({evalset.format}), "
-        f"{run['drafted']} drafted now, {run['resumed']} resumed; {run['model']}, "
-        f"{run['workers']} at a time; {run['seconds']:.0f}s"
-    )
-    _print_summary(comparison([report, *others]))
-    print(f"wrote {html_path} and {json_path}")
-    errors = report["aggregate"]["errors"]
-    if errors:
-        print(f"{errors} question(s) failed (see the report); rerun to retry them only")
-    return 0 if not errors else 4 if errors == len(report["items"]) else 1
-
-
-def _print_summary(table: dict[str, Any]) -> None:
-    runs, values = table["runs"], table["aggregate"]
-    width = max(12, *(len(r) for r in runs))
-    print(f"{'measure':<22}" + "".join(f"{r:>{width + 2}}" for r in runs))
-    for key in SHOWN:
-        cells = "".join(
-            f"{'-' if v is None else f'{v:.3f}' if isinstance(v, float) else v:>{width + 2}}"
-            for v in values[key]
-        )
-        print(f"{key:<22}{cells}")
-
-
-COMMANDS["eval"] = cmd_eval
-
-
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
-        "eval",
-        help="draft a held-out question set and report automated quality measures",
-        description="Drafts an answer for every question of a set with reference answers "
-        "(K-QA, TREC LiveQA, MedicationQA, doctor_qa or our JSONL schema, see "
-        "drafter/evalset.py) and writes DIR/report.json and a self-contained DIR/report.html: "
-        "citation validity, groundedness, similarity to the reference, reading grade, length, "
-        "red-flag recall, latency and, for sets with gold statements, K-QA comprehensiveness "
-        "and contradictions. Finished drafts are kept in DIR/drafts.jsonl: rerunning resumes. "
-        "--report DIR1 DIR2 re-renders earlier runs side by side without drafting.",
-    )
+def _eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", metavar="FILE", help="the question set (.jsonl)")
     p.add_argument("--out", metavar="DIR", required=True, help="folder for the report")
     p.add_argument("--backend", choices=["local", "openai"], help="default DRAFTER_LLM_BACKEND")
@@ -144,3 +61,82 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     p.add_argument("--fresh", action="store_true", help="discard DIR's finished drafts")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+@command(
+    "eval",
+    help="draft a held-out question set and report automated quality measures",
+    description="Drafts an answer for every question of a set with reference answers "
+    "(K-QA, TREC LiveQA, MedicationQA, doctor_qa or our JSONL schema, see "
+    "drafter/evalset.py) and writes DIR/report.json and a self-contained DIR/report.html: "
+    "citation validity, groundedness, similarity to the reference, reading grade, length, "
+    "red-flag recall, latency and, for sets with gold statements, K-QA comprehensiveness "
+    "and contradictions. Finished drafts are kept in DIR/drafts.jsonl: rerunning resumes. "
+    "--report DIR1 DIR2 re-renders earlier runs side by side without drafting.",
+    arguments=_eval_arguments,
+)
+def cmd_eval(args: argparse.Namespace, services: Services) -> int:
+    from drafter.evaluation.report import comparison, load_report, write_report
+
+    out = Path(args.out)
+    if args.report:
+        if args.set:
+            raise InputError("give --set (draft and score) or --report (re-render), not both")
+        reports = [load_report(Path(d)) for d in args.report]
+        json_path, html_path = write_report(reports[0], out, reports[1:])
+        _print_summary(comparison(reports))
+        print(f"wrote {html_path} and {json_path}")
+        return 0
+    if not args.set:
+        raise InputError("give --set FILE (a question set to draft) or --report DIR...")
+    if args.limit is not None and args.limit < 1:
+        raise InputError("--limit must be at least 1")
+    others = [load_report(Path(d)) for d in args.compare]  # fail before drafting anything
+
+    from drafter.drafting.parts import load_prompt_set
+    from drafter.evaluation.sets import load_eval_set
+    from drafter.jobs.evaluate import parse_parts, run_eval
+
+    evalset = load_eval_set(Path(args.set), args.limit)
+    prompts = load_prompt_set(args.prompt)
+    parts = parse_parts(args.parts)
+    retriever = services.retriever()
+    llm = services.chat_backend(args.backend)
+    for issue in evalset.issues[:20]:
+        print(f"skipped {issue}", flush=True)
+    report = run_eval(
+        evalset,
+        retriever=retriever,
+        llm=llm,
+        settings=services.settings,
+        prompts=prompts,
+        out_dir=out,
+        parts=parts,
+        progress=TqdmProgress(args.quiet),
+        fresh=args.fresh,
+    )
+    json_path, html_path = write_report(report, out, others)
+    run = report["run"]
+    print(
+        f"{len(report['items'])} questions from {evalset.path} ({evalset.format}), "
+        f"{run['drafted']} drafted now, {run['resumed']} resumed; {run['model']}, "
+        f"{run['workers']} at a time; {run['seconds']:.0f}s"
+    )
+    _print_summary(comparison([report, *others]))
+    print(f"wrote {html_path} and {json_path}")
+    errors = report["aggregate"]["errors"]
+    if errors:
+        print(f"{errors} question(s) failed (see the report); rerun to retry them only")
+    return 0 if not errors else 4 if errors == len(report["items"]) else 1
+
+
+def _print_summary(table: dict[str, Any]) -> None:
+    runs, values = table["runs"], table["aggregate"]
+    width = max(12, *(len(r) for r in runs))
+    print(f"{'measure':<22}" + "".join(f"{r:>{width + 2}}" for r in runs))
+    for key in SHOWN:
+        cells = "".join(
+            f"{'-' if v is None else f'{v:.3f}' if isinstance(v, float) else v:>{width + 2}}"
+            for v in values[key]
+        )
+        print(f"{key:<22}{cells}")

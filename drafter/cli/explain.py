@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from drafter.cli.progress import TqdmBatch
+from drafter.cli.registry import command
 from drafter.cli.workflow import PASSWORD_ENV, _login
 from drafter.core.errors import InputError, StoreMissingError
-from drafter.core.settings import Settings
-from drafter.services import Services
 from drafter.workflow.accounts import require
 
 if TYPE_CHECKING:
-    from drafter.jobs.explain import ItemResult
+    from drafter.services import Services
     from drafter.workflow.explainers import ExplainerQueue
 
-Handler = Callable[[argparse.Namespace, Settings], int]
-COMMANDS: dict[str, Handler] = {}
 SHOWN_FAILURES = 20
 
 
@@ -33,44 +30,41 @@ def _date(text: str | None, flag: str) -> date | None:
         raise InputError(f"{flag} {text!r} is not a date like 2024-01-31") from None
 
 
-class TqdmBatch:
-    """The progress bar on stderr (items done, rate, time left); failures are printed above it."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.bar: Any = None
-
-    def on_start(self, total: int, concurrency: int) -> None:
-        from tqdm import tqdm
-
-        self.bar = tqdm(
-            total=total, desc="explainers", unit="item", disable=self.quiet, file=sys.stderr
-        )
-
-    def on_result(self, result: ItemResult) -> None:
-        if result.outcome == "failed":
-            self.on_notice(f"failed {result.qa_id}: {result.detail}")
-        if self.bar is not None:
-            self.bar.update(1)
-
-    def on_notice(self, text: str) -> None:
-        from tqdm import tqdm
-
-        tqdm.write(text, file=sys.stderr)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+def _explain_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--user", help=f"sign in as this editor or admin (password ${PASSWORD_ENV})")
+    p.add_argument("--specialty", help="only Q&As of this specialty, e.g. Cardiology")
+    p.add_argument("--since", metavar="DATE", help="only questions asked on or after DATE")
+    p.add_argument("--until", metavar="DATE", help="only questions asked on or before DATE")
+    p.add_argument(
+        "--missing-only",
+        action="store_true",
+        help="only Q&As without an explainer in the knowledge base",
+    )
+    p.add_argument(
+        "--limit", type=int, help="generate at most N (Q&As already in the queue do not count)"
+    )
+    p.add_argument("--backend", choices=["local", "openai"], help="default DRAFTER_LLM_BACKEND")
+    p.add_argument("--status", action="store_true", help="show the queue's counts and exit")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
-def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
-    from drafter.workflow.explainers import ExplainerQueue
-
-    workflow = Services(settings).workflow()
-    queue = ExplainerQueue(workflow.sessions)
+@command(
+    "explain",
+    help="generate More Info explainers for stored Q&As (editors)",
+    description="Generates a 'More Info' explainer for each stored Q&A that matches the "
+    "filters and puts it in the editors' review queue (the app's More Info queue). "
+    "Each finished item is saved at once; rerunning skips Q&As already in the queue, so "
+    "an interrupted run resumes where it stopped. A remote backend runs "
+    "DRAFTER_BATCH_CONCURRENCY items at once, the local model one at a time. "
+    "Exit codes: 0 all done, 1 some items failed (rerun to retry them), 4 the backend "
+    "is down, 5 a wrong login or role, 130 interrupted.",
+    arguments=_explain_arguments,
+)
+def cmd_explain(args: argparse.Namespace, services: Services) -> int:
+    workflow = services.workflow()
+    queue = services.explainer_queue()
     if args.status:
-        return _status(queue, settings)
-    from drafter.backends.factory import make_chat_backend
+        return _status(queue, services)
     from drafter.jobs.explain import Selection, run_batch, select_qas
 
     if args.limit is not None and args.limit < 1:
@@ -83,13 +77,13 @@ def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
     )
     user = _login(workflow, args.user)
     require(user, "generate_explainers")  # before loading any model
-    store = Services(settings).store()
+    store = services.store()
     qas = select_qas(store, selection)
     if not qas:
         print("no stored Q&A matches these filters")
         return 0
-    llm = make_chat_backend(settings, args.backend)
-    retriever = Services(settings).retriever(store=store)
+    llm = services.chat_backend(args.backend)
+    retriever = services.retriever(store=store)
     retriever.embed_query("warm-up")  # load the model now, so the bar's rate is the batch's
     bar = TqdmBatch(args.quiet)
     try:
@@ -99,7 +93,7 @@ def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
             qas,
             retriever=retriever,
             llm=llm,
-            settings=settings,
+            settings=services.settings,
             limit=args.limit,
             listener=bar,
         )
@@ -135,7 +129,7 @@ def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if report.failed else 0
 
 
-def _status(queue: ExplainerQueue, settings: Settings) -> int:
+def _status(queue: ExplainerQueue, services: Services) -> int:
     from drafter.jobs.explain import Selection, select_qas
 
     counts = queue.counts()
@@ -144,7 +138,7 @@ def _status(queue: ExplainerQueue, settings: Settings) -> int:
         f"{counts['rejected']} rejected"
     )
     try:
-        qas = select_qas(Services(settings).store(), Selection())
+        qas = select_qas(services.store(), Selection())
     except StoreMissingError:
         return 0
     queued = queue.done_ids(qa.id for qa in qas)
@@ -155,35 +149,3 @@ def _status(queue: ExplainerQueue, settings: Settings) -> int:
         f"{todo} without one and not yet generated"
     )
     return 0
-
-
-COMMANDS["explain"] = cmd_explain
-
-
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
-        "explain",
-        help="generate More Info explainers for stored Q&As (editors)",
-        description="Generates a 'More Info' explainer for each stored Q&A that matches the "
-        "filters and puts it in the editors' review queue (the app's More Info queue). "
-        "Each finished item is saved at once; rerunning skips Q&As already in the queue, so "
-        "an interrupted run resumes where it stopped. A remote backend runs "
-        "DRAFTER_BATCH_CONCURRENCY items at once, the local model one at a time. "
-        "Exit codes: 0 all done, 1 some items failed (rerun to retry them), 4 the backend "
-        "is down, 5 a wrong login or role, 130 interrupted.",
-    )
-    p.add_argument("--user", help=f"sign in as this editor or admin (password ${PASSWORD_ENV})")
-    p.add_argument("--specialty", help="only Q&As of this specialty, e.g. Cardiology")
-    p.add_argument("--since", metavar="DATE", help="only questions asked on or after DATE")
-    p.add_argument("--until", metavar="DATE", help="only questions asked on or before DATE")
-    p.add_argument(
-        "--missing-only",
-        action="store_true",
-        help="only Q&As without an explainer in the knowledge base",
-    )
-    p.add_argument(
-        "--limit", type=int, help="generate at most N (Q&As already in the queue do not count)"
-    )
-    p.add_argument("--backend", choices=["local", "openai"], help="default DRAFTER_LLM_BACKEND")
-    p.add_argument("--status", action="store_true", help="show the queue's counts and exit")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

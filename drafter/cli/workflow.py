@@ -8,31 +8,23 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from drafter.cli.registry import command
 from drafter.core.errors import InputError, PermissionDeniedError
-from drafter.core.settings import Settings
-from drafter.services import Services
 from drafter.workflow.accounts import DEMO_USERS, ROLES, SYSTEM, User, demo_password, require
 from drafter.workflow.doctor import STATUSES, Workflow
 
 if TYPE_CHECKING:
-    pass
+    from drafter.services import Services
 
-Handler = Callable[[argparse.Namespace, Settings], int]
-COMMANDS: dict[str, Handler] = {}
 PASSWORD_ENV = "DRAFTER_PASSWORD"
 
 
-def _register(name: str) -> Callable[[Handler], Handler]:
-    def wrap(func: Handler) -> Handler:
-        COMMANDS[name] = func
-        return func
-
-    return wrap
+def _add_user_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--user", help=f"sign in as this user (password from ${PASSWORD_ENV})")
 
 
 def _login(workflow: Workflow, username: str | None) -> User:
@@ -57,9 +49,26 @@ def _since(text: str | None) -> datetime | None:
     return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
 
 
-@_register("user")
-def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
-    workflow = Services(settings).workflow()
+def _user_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["add", "list", "demo"])
+    p.add_argument("username", nargs="?")
+    p.add_argument("--role", choices=ROLES)
+    p.add_argument("--name", help="display name, e.g. 'Dr. Jane Roe'")
+    p.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin's first line"
+    )
+
+
+@command(
+    "user",
+    help="local accounts: add, list, create the demo logins",
+    description="Accounts live in the workflow database with argon2-hashed passwords. "
+    "Roles: doctor (approves replies), editor (approves explainers), reviewer (rates), "
+    "admin (manages users). Whoever can run this command owns the database.",
+    arguments=_user_arguments,
+)
+def cmd_user(args: argparse.Namespace, services: Services) -> int:
+    workflow = services.workflow()
     if args.action == "list":
         for user in workflow.users():
             print(f"{user.username:<20} {user.role:<9} {user.display_name}")
@@ -85,9 +94,37 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-@_register("questions")
-def cmd_questions(args: argparse.Namespace, settings: Settings) -> int:
-    workflow = Services(settings).workflow()
+def _questions_arguments(p: argparse.ArgumentParser) -> None:
+    _add_user_option(p)
+    p.add_argument("action", choices=["add", "list", "show", "draft"])
+    p.add_argument("text", nargs="?", metavar="TEXT|N")
+    p.add_argument("--file", help="JSONL/CSV with question, age_group, sex, specialty, id")
+    p.add_argument("--age", help="asker's age group, e.g. 70-79")
+    p.add_argument("--sex", help="female, male, other")
+    p.add_argument("--specialty")
+    p.add_argument("--asker", help="how the asker signs, e.g. 'Anonymous'")
+    p.add_argument("--status", choices=STATUSES, help="list: only this status")
+    p.add_argument("--search", help="list: only questions containing this text")
+    p.add_argument("--backend", choices=["local", "openai"], help="draft: override the backend")
+    p.add_argument(
+        "--prompt",
+        action="append",
+        metavar="PART=N",
+        help="draft: use version N of a prompt (title, reply, explainer), e.g. reply=1; repeatable",
+    )
+    p.add_argument("--json", action="store_true")
+
+
+@command(
+    "questions",
+    help="the inbox: add, list, show, draft",
+    description="add TEXT | add --file F.jsonl: put patient questions in the inbox. "
+    "list: red-flagged first, then longest waiting. show N: versions and approvals. "
+    "draft N: draft a page for question N and save it as a new version.",
+    arguments=_questions_arguments,
+)
+def cmd_questions(args: argparse.Namespace, services: Services) -> int:
+    workflow = services.workflow()
     if args.action == "list":
         found = workflow.questions(status=args.status, search=args.search, specialty=args.specialty)
         if args.json:
@@ -128,7 +165,7 @@ def cmd_questions(args: argparse.Namespace, settings: Settings) -> int:
         flags = ", ".join(f["label"] for f in q.red_flags)
         print(f"added question #{q.id}" + (f" (red flags: {flags})" if flags else ""))
         return 0
-    return _draft(workflow, user, args, settings)
+    return _draft(services, user, args)
 
 
 def _show(workflow: Workflow, args: argparse.Namespace) -> int:
@@ -180,20 +217,20 @@ def _one_id(args: argparse.Namespace) -> int:
         raise InputError(f"give a question number, not {args.text!r}") from None
 
 
-def _draft(workflow: Workflow, user: User, args: argparse.Namespace, settings: Settings) -> int:
-    from drafter.backends.factory import make_chat_backend
+def _draft(services: Services, user: User, args: argparse.Namespace) -> int:
     from drafter.core.question import PatientQuestion
     from drafter.drafting.parts import load_prompt_set
     from drafter.drafting.pipeline import draft_page
 
     require(user, "draft")  # before the model runs, not when saving its work
+    workflow = services.workflow()
     q = workflow.question(_one_id(args))
     prompts = load_prompt_set(args.prompt)
     draft = draft_page(
         PatientQuestion.of(q),
-        retriever=Services(settings).retriever(),
-        llm=make_chat_backend(settings, args.backend),
-        settings=settings,
+        retriever=services.retriever(),
+        llm=services.chat_backend(args.backend),
+        settings=services.settings,
         prompts=prompts,
     )
     latest = workflow.latest(q.id)
@@ -211,9 +248,22 @@ def _draft(workflow: Workflow, user: User, args: argparse.Namespace, settings: S
     return 0
 
 
-@_register("approve")
-def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
-    workflow = Services(settings).workflow()
+def _approve_arguments(p: argparse.ArgumentParser) -> None:
+    _add_user_option(p)
+    p.add_argument("question", type=int)
+    p.add_argument("--part", choices=["reply", "explainer"], default="reply")
+    p.add_argument("--version", type=int)
+
+
+@command(
+    "approve",
+    help="approve a question's reply (doctors) or explainer (editors)",
+    description="Approves the newest version (or --version N). An approved reply is "
+    "added to the knowledge base at once.",
+    arguments=_approve_arguments,
+)
+def cmd_approve(args: argparse.Namespace, services: Services) -> int:
+    workflow = services.workflow()
     user = _login(workflow, args.user)
     approval = workflow.approve(user, args.question, args.part, version=args.version)
     print(
@@ -231,11 +281,22 @@ def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-@_register("audit")
-def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
-    events = (
-        Services(settings).workflow().audit(since=_since(args.since), question_id=args.question)
+def _audit_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--since",
+        help="only events at or after this time (UTC unless it has a zone), e.g. 2026-11-25T09:00",
     )
+    p.add_argument("--question", type=int, help="only events of this question")
+    p.add_argument("--json", action="store_true")
+
+
+@command(
+    "audit",
+    help="list the audit log (who did what, when, with which model)",
+    arguments=_audit_arguments,
+)
+def cmd_audit(args: argparse.Namespace, services: Services) -> int:
+    events = services.workflow().audit(since=_since(args.since), question_id=args.question)
     if args.json:
         print(json.dumps([e.to_json() for e in events], indent=2, ensure_ascii=False))
         return 0
@@ -247,11 +308,17 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-@_register("export")
-def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+def _export_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("question", type=int)
+    p.add_argument("--format", choices=["md", "html"], default="md")
+    p.add_argument("--out", help="write to this file instead of stdout")
+
+
+@command("export", help="the approved page as Markdown or HTML", arguments=_export_arguments)
+def cmd_export(args: argparse.Namespace, services: Services) -> int:
     from drafter.workflow.export import approved_draft, render
 
-    draft = approved_draft(Services(settings).workflow(), args.question)
+    draft = approved_draft(services.workflow(), args.question)
     if draft is None:
         raise InputError(f"question #{args.question} has no approved reply yet")
     text = render(draft, args.format)
@@ -261,73 +328,3 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(text)
     return 0
-
-
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    who = argparse.ArgumentParser(add_help=False)
-    who.add_argument("--user", help=f"sign in as this user (password from ${PASSWORD_ENV})")
-
-    p = sub.add_parser(
-        "user",
-        help="local accounts: add, list, create the demo logins",
-        description="Accounts live in the workflow database with argon2-hashed passwords. "
-        "Roles: doctor (approves replies), editor (approves explainers), reviewer (rates), "
-        "admin (manages users). Whoever can run this command owns the database.",
-    )
-    p.add_argument("action", choices=["add", "list", "demo"])
-    p.add_argument("username", nargs="?")
-    p.add_argument("--role", choices=ROLES)
-    p.add_argument("--name", help="display name, e.g. 'Dr. Jane Roe'")
-    p.add_argument(
-        "--password-stdin", action="store_true", help="read the password from stdin's first line"
-    )
-
-    p = sub.add_parser(
-        "questions",
-        parents=[who],
-        help="the inbox: add, list, show, draft",
-        description="add TEXT | add --file F.jsonl: put patient questions in the inbox. "
-        "list: red-flagged first, then longest waiting. show N: versions and approvals. "
-        "draft N: draft a page for question N and save it as a new version.",
-    )
-    p.add_argument("action", choices=["add", "list", "show", "draft"])
-    p.add_argument("text", nargs="?", metavar="TEXT|N")
-    p.add_argument("--file", help="JSONL/CSV with question, age_group, sex, specialty, id")
-    p.add_argument("--age", help="asker's age group, e.g. 70-79")
-    p.add_argument("--sex", help="female, male, other")
-    p.add_argument("--specialty")
-    p.add_argument("--asker", help="how the asker signs, e.g. 'Anonymous'")
-    p.add_argument("--status", choices=STATUSES, help="list: only this status")
-    p.add_argument("--search", help="list: only questions containing this text")
-    p.add_argument("--backend", choices=["local", "openai"], help="draft: override the backend")
-    p.add_argument(
-        "--prompt",
-        action="append",
-        metavar="PART=N",
-        help="draft: use version N of a prompt (title, reply, explainer), e.g. reply=1; repeatable",
-    )
-    p.add_argument("--json", action="store_true")
-
-    p = sub.add_parser(
-        "approve",
-        parents=[who],
-        help="approve a question's reply (doctors) or explainer (editors)",
-        description="Approves the newest version (or --version N). An approved reply is "
-        "added to the knowledge base at once.",
-    )
-    p.add_argument("question", type=int)
-    p.add_argument("--part", choices=["reply", "explainer"], default="reply")
-    p.add_argument("--version", type=int)
-
-    p = sub.add_parser("audit", help="list the audit log (who did what, when, with which model)")
-    p.add_argument(
-        "--since",
-        help="only events at or after this time (UTC unless it has a zone), e.g. 2026-11-25T09:00",
-    )
-    p.add_argument("--question", type=int, help="only events of this question")
-    p.add_argument("--json", action="store_true")
-
-    p = sub.add_parser("export", help="the approved page as Markdown or HTML")
-    p.add_argument("question", type=int)
-    p.add_argument("--format", choices=["md", "html"], default="md")
-    p.add_argument("--out", help="write to this file instead of stdout")
