@@ -178,7 +178,7 @@ def test_quantile_mean_and_calibration() -> None:
 def test_groundedness_sources_are_what_a_source_states() -> None:
     from drafter.core.records import Hit, SearchResult
     from drafter.drafting.sources import build_sources
-    from drafter.jobs.evaluate import source_facts
+    from drafter.evaluation.scoring import source_facts
 
     qa = Hit("q1", "qa", "Knee", 1.0, {}, "", "My knee hurts.", {"answer": "Rest it. Ice helps."})
     faq = Hit("f1", "faq", "Knee pain", 0.9, {}, "", "Knee pain is common.")
