@@ -25,7 +25,7 @@ from drafter.drafting.parts import PromptSet
 from drafter.drafting.pipeline import draft_page
 from drafter.evaluation import measures, scoring
 from drafter.evaluation.sets import EvalItem, EvalSet
-from drafter.jobs.runner import JobListener, ProgressListener, run_job, still_to_do
+from drafter.jobs.runner import ProgressListener, run_job, still_to_do
 
 if TYPE_CHECKING:
     from drafter.backends.base import ChatBackend
@@ -159,9 +159,14 @@ def draft_all(
             handle.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
         done[record.id] = record
 
-    bar: JobListener[DraftRecord] = ProgressListener(progress, "drafts")
     try:
-        ran = run_job(todo, draft_one, finish, concurrency=workers, listener=bar)
+        ran = run_job(
+            todo,
+            draft_one,
+            finish,
+            concurrency=workers,
+            listener=ProgressListener(progress, "drafts"),
+        )
     finally:
         progress.finish()
     if ran.interrupted:

@@ -51,7 +51,7 @@ class SilentListener:
         pass
 
 
-class ProgressListener:
+class ProgressListener(Generic[Result_contra]):
     """A `core.progress.Progress` bar as a listener: one step per finished item, no notices."""
 
     def __init__(self, progress: Progress, label: str) -> None:
@@ -60,7 +60,7 @@ class ProgressListener:
     def on_start(self, total: int, concurrency: int) -> None:
         self.progress.start(total, self.label)
 
-    def on_result(self, result: object) -> None:
+    def on_result(self, result: Result_contra) -> None:
         self.progress.advance()
 
     def on_notice(self, text: str) -> None:
