@@ -1,7 +1,7 @@
 """`drafter explain`: More Info explainers for many stored Q&As, resumable after any stop.
 
 The Q&As come from the knowledge base (by specialty, asked date, and whether they have an
-explainer). The local model runs one item at a time; a remote backend runs
+explainer). drafter.jobs.runner does them: the local model one item at a time, a remote backend
 `DRAFTER_BATCH_CONCURRENCY` items at once (threads). Each finished item is committed to the
 editors' queue as it finishes, and a Q&A already in the queue is skipped, so a crash or Ctrl-C
 loses nothing and a rerun redoes nothing. A failing item is logged with its reason and skipped.
@@ -10,17 +10,17 @@ loses nothing and a rerun redoes nothing. A failing item is logged with its reas
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
 from drafter.core.errors import BackendUnavailableError, DrafterError
 from drafter.core.question import PatientQuestion
 from drafter.core.records import QAPair, normalize_specialty
 from drafter.drafting.draft import Draft
 from drafter.drafting.pipeline import draft_page
+from drafter.jobs.runner import STOP_AFTER_FAILURES, JobListener, run_job, still_to_do
 from drafter.workflow.accounts import User, require
 from drafter.workflow.explainers import ExplainerQueue, ExplainerVersion
 from knowledge.documents import qa_from_metadata
@@ -31,8 +31,6 @@ if TYPE_CHECKING:
     from knowledge.retrieval import HybridRetriever
     from knowledge.store import KnowledgeStore
 
-# A backend that failed this many items in a row is down: stop rather than fail every item.
-STOP_AFTER_FAILURES = 5
 Outcome = Literal["done", "skipped", "failed"]
 
 
@@ -121,25 +119,8 @@ class ItemResult:
     backend_failed: bool = False
 
 
-class BatchListener(Protocol):
-    """What the CLI's progress bar implements."""
-
-    def on_start(self, total: int, concurrency: int) -> None: ...
-
-    def on_result(self, result: ItemResult) -> None: ...
-
-    def on_notice(self, text: str) -> None: ...
-
-
-class SilentBatch:
-    def on_start(self, total: int, concurrency: int) -> None:
-        pass
-
-    def on_result(self, result: ItemResult) -> None:
-        pass
-
-    def on_notice(self, text: str) -> None:
-        pass
+# What the CLI's progress bar implements.
+BatchListener = JobListener[ItemResult]
 
 
 @dataclass
@@ -186,10 +167,9 @@ def run_batch(
 ) -> BatchReport:
     """Generate an explainer for each Q&A not yet in the queue (at most `limit` of them)."""
     require(user, "generate_explainers")
-    listener = listener or SilentBatch()
     started = time.perf_counter()
     done_before = queue.done_ids(qa.id for qa in qas)
-    todo = [qa for qa in qas if qa.id not in done_before][:limit]
+    todo = still_to_do(qas, done_before, limit)
     report = BatchReport(len(qas), len(done_before), batch_concurrency(llm, settings), llm.model_id)
     queue.record(
         user,
@@ -200,37 +180,21 @@ def run_batch(
         todo=len(todo),
         concurrency=report.concurrency,
     )
-    listener.on_start(len(todo), report.concurrency)
 
     def one(qa: QAPair) -> ItemResult:
         return _generate_one(queue, user, qa, retriever=retriever, llm=llm, settings=settings)
 
-    failures_in_a_row = 0
-
-    def collect(result: ItemResult) -> None:
-        nonlocal failures_in_a_row
-        report.add(result)
-        listener.on_result(result)
-        failures_in_a_row = failures_in_a_row + 1 if result.backend_failed else 0
-        if failures_in_a_row >= STOP_AFTER_FAILURES and not report.stopped:
-            report.stopped = (
-                f"the model backend failed {failures_in_a_row} items in a row "
-                f"(last: {result.detail})"
-            )
-            listener.on_notice(f"stopping: {report.stopped}")
-
-    try:
-        if report.concurrency == 1:
-            for qa in todo:
-                if report.stopped:
-                    break
-                collect(one(qa))
-        else:
-            _run_threaded(todo, one, collect, report, listener)
-    except KeyboardInterrupt:
-        report.interrupted = True
-    finished = len(report.done) + len(report.skipped) + len(report.failed)
-    report.not_started = len(todo) - finished
+    run = run_job(
+        todo,
+        one,
+        report.add,  # the worker has committed the item already
+        concurrency=report.concurrency,
+        listener=listener,
+        backend_failure=lambda result: result.detail if result.backend_failed else None,
+        stop_after=STOP_AFTER_FAILURES,
+    )
+    report.not_started = run.not_started
+    report.interrupted, report.stopped = run.interrupted, run.stopped
     report.seconds = time.perf_counter() - started
     queue.record(
         user,
@@ -243,34 +207,6 @@ def run_batch(
         stopped=report.stopped,
     )
     return report
-
-
-def _run_threaded(
-    todo: Sequence[QAPair],
-    one: Callable[[QAPair], ItemResult],
-    collect: Callable[[ItemResult], None],
-    report: BatchReport,
-    listener: BatchListener,
-) -> None:
-    """Workers commit their own items; on Ctrl-C or a stop, queued items are cancelled and the
-    ones in flight finish (and are kept) before this returns."""
-    executor = ThreadPoolExecutor(report.concurrency, thread_name_prefix="explain")
-    futures = [executor.submit(one, qa) for qa in todo]
-    collected: set[Future[ItemResult]] = set()
-    try:
-        for future in as_completed(futures):
-            collected.add(future)
-            collect(future.result())
-            if report.stopped:
-                break
-    except KeyboardInterrupt:
-        report.interrupted = True
-        listener.on_notice("interrupted: finishing the items in flight, then stopping")
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-        for future in futures:
-            if future not in collected and future.done() and not future.cancelled():
-                collect(future.result())
 
 
 def _generate_one(

@@ -16,7 +16,6 @@ from drafter.core.errors import InputError
 from drafter.drafting.parts import parse_prompt_spec
 from drafter.evaluation import measures
 from drafter.evaluation.sets import load_eval_set
-from drafter.jobs.evaluate import DraftRecord, draft_all
 from knowledge.importers import ImportIssue
 from tests.conftest import SHARED_DATA, RunCli, SampleKb, WriteJsonl
 
@@ -178,7 +177,7 @@ def test_quantile_mean_and_calibration() -> None:
 def test_groundedness_sources_are_what_a_source_states() -> None:
     from drafter.core.records import Hit, SearchResult
     from drafter.drafting.sources import build_sources
-    from drafter.jobs.evaluate import source_facts
+    from drafter.evaluation.scoring import source_facts
 
     qa = Hit("q1", "qa", "Knee", 1.0, {}, "", "My knee hurts.", {"answer": "Rest it. Ice helps."})
     faq = Hit("f1", "faq", "Knee pain", 0.9, {}, "", "Knee pain is common.")
@@ -266,34 +265,6 @@ def test_prompt_spec(spec: str | list[str] | None, versions: dict[str, int]) -> 
 def test_bad_prompt_spec(spec: str) -> None:
     with pytest.raises(InputError, match="--prompt"):
         parse_prompt_spec(spec)
-
-
-def test_drafting_resumes_and_redoes_only_failed_items(tmp_path: Path) -> None:
-    evalset = load_eval_set(SMALL)
-    calls: list[str] = []
-
-    def draft_one(item: Any) -> DraftRecord:
-        calls.append(item.id)
-        if item.id == "reflux" and calls.count("reflux") == 1:
-            return DraftRecord(item.id, {"error": "backend went away"}, 0.1, 0)
-        if item.id == "stroke-missed" and calls.count("stroke-missed") == 1:
-            raise KeyboardInterrupt
-        return DraftRecord(item.id, {"reply": f"Reply {item.id}."}, 0.1, 3)
-
-    run = {"model": "m", "prompts": {}}
-    with pytest.raises(KeyboardInterrupt):
-        draft_all(evalset.items, draft_one, out_dir=tmp_path, run=run)
-    assert calls == ["knee", "chest", "stroke-missed"]
-    done, drafted = draft_all(evalset.items, draft_one, out_dir=tmp_path, run=run, workers=3)
-    assert sorted(calls[3:]) == ["reflux", "stroke-missed"]
-    assert (len(done), drafted, done["reflux"].error) == (4, 2, "backend went away")
-    done, drafted = draft_all(evalset.items, draft_one, out_dir=tmp_path, run=run)
-    assert calls[5:] == ["reflux"]  # the failed one only
-    assert (drafted, done["reflux"].error) == (1, None)
-    with pytest.raises(InputError, match="drafts of another run"):
-        draft_all(evalset.items, draft_one, out_dir=tmp_path, run={"model": "other"})
-    _, drafted = draft_all(evalset.items, draft_one, out_dir=tmp_path, run={}, fresh=True)
-    assert drafted == 4
 
 
 # --- whole runs against the stub model server ---------------------------------------------------
