@@ -3,8 +3,9 @@
 Every method takes the acting user, checks the role first (`accounts.require`) and writes its audit
 event in the same transaction as the change. Text is never overwritten: each draft, regeneration
 and saved edit is a new numbered version (`documents`), and a save based on an old version is kept
-too. The inbox is `questions`, accounts `accounts`, ratings `ratings`, the log `audit`; this module
-owns the draft versions and approvals and is what callers use.
+too. `Workflow` is what callers use: it saves drafts and edits and approves them here, and hands
+the inbox to `questions`, accounts to `accounts`, ratings to `ratings` and the log to `audit`; the
+records (Version, Approval, ApprovedPage) are in `drafts`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from drafter.workflow.questions import STATUSES, Question
 from drafter.workflow.ratings import RatedVersion, StoredRating
 from drafter.workflow.tables import ApprovalRow, QuestionRow, VersionRow
 
+# What callers import from here, wherever it is defined.
 __all__ = [
     "STATUSES",
     "Approval",
