@@ -19,11 +19,10 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select
-
 from drafter.review.pairs import AXES, RUBRIC, Rating, final_pairs, prompt_label, ratings
-from drafter.workflow.doctor import Part, Question, Workflow
-from drafter.workflow.tables import VersionRow
+from drafter.workflow.doctor import Workflow
+from drafter.workflow.drafts import Part
+from drafter.workflow.questions import Question
 
 ACCEPT_THRESHOLD = 0.10
 Period = Literal["day", "week"]
@@ -135,17 +134,10 @@ class Setup:
 
 
 def setups(workflow: Workflow, version_ids: Iterable[int]) -> dict[int, Setup]:
-    wanted = set(version_ids)
-    if not wanted:
-        return {}
-    query = select(
-        VersionRow.id, VersionRow.question_id, VersionRow.model, VersionRow.prompt_version
-    ).where(VersionRow.id.in_(wanted))
-    with workflow.sessions() as session:
-        return {
-            vid: Setup(qid, model or "unknown", prompt_label(prompt))
-            for vid, qid, model, prompt in session.execute(query)
-        }
+    return {
+        vid: Setup(v.question_id, v.model or "unknown", prompt_label(v.prompt_version))
+        for vid, v in workflow.rated_versions(version_ids).items()
+    }
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 Comparison 1 sets the AI's first draft of a question against the text a doctor (or an editor)
 approved. Comparison 2 is blind A/B: two model-written drafts of one question that differ in
 prompt version or model, sides shuffled by a recorded seed; which is which is shown only after
-the rating is saved. Ratings are rows of `ratings` written through `Workflow.rate` (reviewers
-only); the rubric scores and the A/B details are its `scores` JSON.
+the rating is saved. Ratings are stored by `drafter.workflow.ratings` through `Workflow.rate`
+(reviewers only); the rubric scores and the A/B details are its `scores` JSON.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Literal, get_args
 
-from sqlalchemy import select
-
 from drafter.core.errors import InputError
 from drafter.review.diff import DiffOp, edit_distance, word_diff, words
 from drafter.workflow.accounts import User, require
-from drafter.workflow.doctor import Approval, Part, Question, Version, Workflow
-from drafter.workflow.tables import RatingRow
+from drafter.workflow.doctor import Workflow
+from drafter.workflow.drafts import Approval, Part, Version
+from drafter.workflow.questions import Question
+from drafter.workflow.ratings import StoredRating
 
 RUBRIC_ID = "physician-v1"
 Mode = Literal["final", "ab", "single"]
@@ -380,8 +380,8 @@ def _known_axes(raw: Any) -> dict[str, int]:
     return {k: v for k, v in raw.items() if k in AXES and isinstance(v, int)}
 
 
-def _rating(row: RatingRow) -> Rating:
-    scores: dict[str, Any] = dict(row.scores or {})
+def _rating(row: StoredRating) -> Rating:
+    scores: dict[str, Any] = row.scores
     structured = "axes" in scores
     mode: Mode = (
         scores["mode"] if structured and scores.get("mode") in ("final", "ab") else "single"
@@ -404,8 +404,4 @@ def _rating(row: RatingRow) -> Rating:
 
 def ratings(workflow: Workflow, *, reviewer: str | None = None) -> list[Rating]:
     """Stored ratings, oldest first; ratings from before the rubric keep the axes it knows."""
-    query = select(RatingRow).order_by(RatingRow.id)
-    if reviewer:
-        query = query.where(RatingRow.reviewer == reviewer)
-    with workflow.sessions() as session:
-        return [_rating(row) for row in session.scalars(query)]
+    return [_rating(row) for row in workflow.ratings(reviewer=reviewer)]

@@ -1,7 +1,8 @@
 """Local accounts: argon2-hashed passwords, four roles, and the one table of who may do what.
 
 Every workflow action calls `require(user, action)` first, so a role is enforced in the library
-whatever the caller (app, CLI, script) shows or hides.
+whatever the caller (app, CLI, script) shows or hides. The functions that take `sessions` open
+their own transaction (`Workflow` calls them); the others work in the caller's session.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from drafter.core.errors import InputError, PermissionDeniedError
+from drafter.workflow import audit
 from drafter.workflow.tables import UserRow
 
 Role = Literal["doctor", "editor", "reviewer", "admin"]
@@ -134,6 +136,39 @@ def get_user(session: Session, username: str) -> User | None:
 
 def list_users(session: Session) -> list[User]:
     return [_user(r) for r in session.scalars(select(UserRow).order_by(UserRow.username))]
+
+
+def create_user(
+    sessions: sessionmaker[Session],
+    actor: User,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str | None = None,
+) -> User:
+    """An admin adds an account, audited in the same transaction."""
+    require(actor, "manage_users")
+    with sessions.begin() as session:
+        user = add_user(session, username, password, role, display_name)
+        audit.record(session, actor.username, "user.add", username=user.username, role=role)
+    return user
+
+
+def login(sessions: sessionmaker[Session], username: str, password: str) -> User:
+    with sessions.begin() as session:  # a login may upgrade the stored hash
+        return authenticate(session, username, password)
+
+
+def users(sessions: sessionmaker[Session]) -> list[User]:
+    with sessions() as session:
+        return list_users(session)
+
+
+def display_name(sessions: sessionmaker[Session], username: str) -> str:
+    """The name to show for a username; the username itself when there is no such account."""
+    with sessions() as session:
+        user = get_user(session, username)
+    return user.display_name if user else username
 
 
 def demo_password(role: Role) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from drafter.workflow.tables import AuditRow
 
@@ -51,6 +51,23 @@ def record(
             detail=detail,
         )
     )
+
+
+def log(sessions: sessionmaker[Session], actor: str, action: str, **detail: Any) -> None:
+    """Add one event in a transaction of its own, for what is not a change of the database."""
+    with sessions.begin() as session:
+        record(session, actor, action, **detail)
+
+
+def read(
+    sessions: sessionmaker[Session],
+    *,
+    since: datetime | None = None,
+    question_id: int | None = None,
+) -> list[AuditEvent]:
+    """The log, oldest first, from `since` and of one question if given."""
+    with sessions() as session:
+        return events(session, since=since, question_id=question_id)
 
 
 def events(

@@ -24,8 +24,8 @@ from drafter.core.records import QAPair, normalize_specialty
 from drafter.drafting.draft import Draft
 from drafter.workflow import audit
 from drafter.workflow.accounts import User, require
+from drafter.workflow.documents import DocumentKind, Documents, count_by_status
 from drafter.workflow.tables import ExplainerDecisionRow, ExplainerItemRow, ExplainerVersionRow
-from drafter.workflow.versions import Slot, add_next_version, inherited_details, save_version
 
 Status = Literal["pending", "approved", "rejected"]
 STATUSES: tuple[Status, ...] = ("pending", "approved", "rejected")
@@ -130,10 +130,30 @@ def _latest_versions() -> Any:
     )
 
 
+EXPLAINERS: DocumentKind[ExplainerItemRow, ExplainerVersionRow, ExplainerVersion] = DocumentKind(
+    label="explainer",
+    missing="there is no explainer {id} in the queue",
+    owner_table=ExplainerItemRow,
+    version_table=ExplainerVersionRow,
+    owner_column="item_id",
+    text_fields=("text",),
+    edit_action="explainer.edit",
+    published="explainer.publish",
+    publish_failed="explainer.publish_failed",
+    read=_version,
+    status_after_version=lambda _status: "pending",  # a new text needs a new decision
+    audit_keys=lambda item, _row: {"qa_id": item.qa_id, "item_id": item.id},
+)
+
+
 @dataclass
 class ExplainerQueue:
     sessions: sessionmaker[Session]
     publisher: ExplainerPublisher | None = None
+
+    @property
+    def _documents(self) -> Documents[ExplainerItemRow, ExplainerVersionRow, ExplainerVersion]:
+        return Documents(self.sessions, EXPLAINERS)
 
     # --- the batch's side -----------------------------------------------------------------------
 
@@ -198,8 +218,7 @@ class ExplainerQueue:
 
     def record(self, user: User, action: str, **detail: Any) -> None:
         """An audit event of the batch itself: its start, its end, a failed item."""
-        with self.sessions.begin() as session:
-            audit.record(session, user.username, action, **detail)
+        audit.log(self.sessions, user.username, action, **detail)
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -241,13 +260,7 @@ class ExplainerQueue:
         return _item(*found)
 
     def versions(self, item_id: int) -> list[ExplainerVersion]:
-        with self.sessions() as session:
-            rows = session.scalars(
-                select(ExplainerVersionRow)
-                .where(ExplainerVersionRow.item_id == item_id)
-                .order_by(ExplainerVersionRow.number)
-            )
-            return [_version(r) for r in rows]
+        return self._documents.versions(item_id)
 
     def decisions(self, item_id: int) -> list[ExplainerDecision]:
         with self.sessions() as session:
@@ -267,12 +280,7 @@ class ExplainerQueue:
             ]
 
     def counts(self) -> dict[str, int]:
-        with self.sessions() as session:
-            rows = session.execute(
-                select(ExplainerItemRow.status, func.count()).group_by(ExplainerItemRow.status)
-            )
-            found = {status: n for status, n in rows}
-        return {s: found.get(s, 0) for s in STATUSES}
+        return count_by_status(self.sessions, ExplainerItemRow.status, STATUSES)
 
     # --- the editor's actions -------------------------------------------------------------------
 
@@ -281,25 +289,7 @@ class ExplainerQueue:
         saves nothing). If someone saved after `base`, the edit is kept all the same and
         EditConflictError says who changed it meanwhile."""
         require(user, "approve_explainer")
-        by_number = {v.number: v for v in self.versions(item_id)}
-        if base not in by_number:
-            self.item(item_id)  # an unknown item is named as such
-            raise InputError(f"explainer {item_id} has no version {base}")
-        old = by_number[base]
-        if old.text == text:
-            return old
-        return self._add_version(
-            user,
-            item_id,
-            "explainer.edit",
-            kind="edit",
-            based_on=base,
-            text=text,
-            details={**inherited_details(old.details), "edited_from": base},
-            model=old.model,
-            prompt_version=old.prompt_version,
-            instruction=None,
-        )
+        return self._documents.edit(user, item_id, base=base, texts={"text": text})
 
     def add_regenerated(self, user: User, item_id: int, draft: Draft) -> ExplainerVersion:
         """Keep a regenerated explainer as a new version. A draft the model did not finish is
@@ -310,7 +300,7 @@ class ExplainerQueue:
                 f"the model did not finish ({draft.error or 'it wrote nothing'}); "
                 "the explainer is unchanged"
             )
-        return self._add_version(
+        return self._documents.add(
             user,
             item_id,
             "explainer.regenerate",
@@ -322,42 +312,6 @@ class ExplainerQueue:
             prompt_version=draft.prompt_versions.get("explainer"),
             instruction=draft.instruction,
         )
-
-    def _add_version(
-        self, user: User, item_id: int, action: str, *, details: dict[str, Any], **values: Any
-    ) -> ExplainerVersion:
-        """Insert version max+1 (see `drafter.versions`) and send the item back to review."""
-        based_on = values.get("based_on")
-
-        def write(session: Session) -> tuple[ExplainerVersion, Slot]:
-            item = session.get(ExplainerItemRow, item_id)
-            if item is None:
-                raise InputError(f"there is no explainer {item_id} in the queue")
-            row, slot = add_next_version(
-                session,
-                ExplainerVersionRow,
-                ExplainerVersionRow.item_id == item_id,
-                item_id=item_id,
-                author=user.username,
-                details=details,
-                **values,
-            )
-            item.status = "pending"  # a new text needs a new decision
-            session.flush()
-            audit.record(
-                session,
-                user.username,
-                slot.action(action),
-                model=row.model,
-                prompt_version=row.prompt_version,
-                qa_id=item.qa_id,
-                item_id=item_id,
-                number=slot.number,
-                based_on=based_on,
-            )
-            return _version(row), slot
-
-        return save_version(self.sessions, write, what=f"explainer {item_id}")
 
     def approve(self, user: User, item_id: int, *, version: int | None = None) -> Approval:
         """Approve one item's version (default: the newest) and publish it."""
@@ -425,15 +379,14 @@ class ExplainerQueue:
         self, user: User, approved: list[tuple[int, int]], texts: dict[str, str]
     ) -> Approval:
         """A failure is recorded, not raised: the approval stands; approving again retries."""
-        if self.publisher is None:
+        publisher = self.publisher
+        if publisher is None:
             return Approval(approved, [])
-        try:
-            self.publisher(texts)
-        except Exception as exc:  # noqa: BLE001 - any store failure is reported the same way
-            error = str(exc) or type(exc).__name__
-            self.record(user, "explainer.publish_failed", qa_ids=sorted(texts), error=error)
+        _, error = self._documents.publish(
+            user, lambda: publisher(texts), detail={"qa_ids": sorted(texts)}
+        )
+        if error is not None:
             return Approval(approved, [], error)
-        self.record(user, "explainer.publish", qa_ids=sorted(texts))
         return Approval(approved, sorted(texts))
 
     def reject(

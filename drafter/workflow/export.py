@@ -12,7 +12,9 @@ from drafter.drafting.page import page_html, page_markdown
 from drafter.drafting.sources import Source
 from drafter.drafting.untrusted import Redaction
 from drafter.triage.red_flags import RULES, RedFlag
-from drafter.workflow.doctor import Question, Version, Workflow
+from drafter.workflow.doctor import Workflow
+from drafter.workflow.drafts import Version
+from drafter.workflow.questions import Question
 
 _ADVICE = {rule.id: rule.advice for rule in RULES}
 

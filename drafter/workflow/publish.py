@@ -8,7 +8,7 @@ from datetime import date
 
 from drafter.core.errors import InputError
 from drafter.core.records import QAPair
-from drafter.workflow.doctor import ApprovedPage, Publisher
+from drafter.workflow.drafts import ApprovedPage, Publisher
 from drafter.workflow.explainers import ExplainerPublisher
 from knowledge.documents import qa_from_metadata
 from knowledge.importers import title_from

@@ -563,7 +563,7 @@ def test_questions_draft_with_older_prompts_makes_an_ab_pair(
     [pair] = review.ab_pairs(wf)
     assert (pair.first.id, pair.second.id) == (v1.id, v2.id)
 
-    for bad, message in (("reply=9", "has no version 9"), ("answer=1", "takes PART=N")):
+    for bad, message in (("reply=9", "has no version 9"), ("answer=1", "takes vN or PART=N")):
         result = run_cli(*args, "--prompt", bad)
         assert (result.code, result.out) == (2, "")
         assert message in result.err
