@@ -36,8 +36,8 @@ from drafter.backends.llamacpp import LlamaCppChatModel, load_llama  # noqa: E40
 from drafter.backends.local_model import resolve_local_model  # noqa: E402
 from drafter.core.question import PatientQuestion  # noqa: E402
 from drafter.core.settings import load_settings  # noqa: E402
-from drafter.drafting.parts import TITLE_MAX_TOKENS  # noqa: E402
 from drafter.drafting.pipeline import draft_page  # noqa: E402
+from drafter.drafting.specs import TITLE_MAX_TOKENS  # noqa: E402
 from knowledge import sample_files  # noqa: E402
 from knowledge.ingest import ingest_files  # noqa: E402
 from prompts import Message  # noqa: E402

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from drafter.backends.base import ChatBackend, GenerationError
-from drafter.drafting.checks import clean_title, repetition_problem
+from drafter.drafting.checks import repetition_problem
 from drafter.drafting.draft import DraftListener
+from drafter.drafting.specs import PageFacts, PartSpec
 from prompts import Message, PromptTemplate
+
+if TYPE_CHECKING:
+    from drafter.core.settings import Settings
 
 _SENTENCE_END = re.compile(r"[.!?\n]")
 
@@ -50,28 +55,29 @@ def generate(
 
 def complete_checked(
     llm: ChatBackend,
+    spec: PartSpec,
     template: PromptTemplate,
     messages: list[Message],
-    part: str,
-    max_tokens: int,
-    temperature: float,
-    check: Callable[[str], list[str]],
+    page: PageFacts,
+    settings: Settings,
     listener: DraftListener,
 ) -> tuple[str, list[str]]:
-    """Generate; if the output fails its checks, try once more a little warmer, telling the model
-    what was wrong when the template has a retry part."""
+    """Generate a part, cleaned; if it fails its checks, try once more a little warmer, telling
+    the model what was wrong when the template has a retry part."""
     output, problems = "", list[str]()
     for attempt in range(2):
         if attempt:
-            listener.on_stage(f"{part} (retry: {'; '.join(problems)})")
-        output = generate(
-            llm,
-            template.retry_messages(messages, problems) if attempt else messages,
-            max_tokens=max_tokens,
-            temperature=temperature + 0.3 * attempt,
-            on_text=lambda t: listener.on_token(part, t),
+            listener.on_stage(f"{spec.name} (retry: {'; '.join(problems)})")
+        output = spec.clean(
+            generate(
+                llm,
+                template.retry_messages(messages, problems) if attempt else messages,
+                max_tokens=spec.max_tokens(settings),
+                temperature=settings.temperature + 0.3 * attempt,
+                on_text=lambda t: listener.on_token(spec.name, t),
+            )
         )
-        problems = check(clean_title(output) if part == "title" else output)
+        problems = spec.check(output, page)
         if not problems:
             break
     return output, problems

@@ -1,5 +1,5 @@
 """What goes into each part's prompt besides the sources: notes, the doctor's instruction, the
-section plan, and the prompt versions a draft uses."""
+section plan, and the prompt versions a draft uses (the parts themselves are in specs.py)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from drafter.core.errors import InputError
+from drafter.drafting.draft import Part
 from drafter.drafting.sections import SectionPlan, choose_plan, fallback_plan
+from drafter.drafting.specs import PART_NAMES, PART_SPECS
 from drafter.triage.red_flags import RedFlag
 from prompts import PROMPTS_DIR, PromptError, PromptTemplate, load_prompt
 
 MAX_INSTRUCTION_CHARS = 200
-# Each part of a page and the prompt file it is written from, in the order drafted.
-PROMPT_IDS: dict[str, str] = {"title": "title", "reply": "short_reply", "explainer": "explainer"}
-TITLE_MAX_TOKENS = 40
 
 
-def urgent_note(flags: list[RedFlag]) -> str:
+def urgent_note(flags: Sequence[RedFlag]) -> str:
     if not flags:
         return ""
     labels = "; ".join(f.label for f in flags)
@@ -50,24 +49,23 @@ def section_plan(text: str, explainer: PromptTemplate) -> SectionPlan:
     return choose_plan(text) if "sections" in explainer.variables else fallback_plan()
 
 
-def with_urgent_sentence(reply: str, flags: list[RedFlag]) -> str:
-    """A flagged question's reply always starts with the urgent-care advice of its first rule."""
-    if not flags:
-        return reply
-    advice = flags[0].advice
-    return reply if advice.lower() in reply.lower() else f"{advice} {reply}".strip()
-
-
 @dataclass(frozen=True)
 class PromptSet:
+    """The template each part of a page is drafted from."""
+
     title: PromptTemplate
     reply: PromptTemplate
     explainer: PromptTemplate
 
     @classmethod
     def load(cls, versions: dict[str, int] | None = None) -> PromptSet:
+        """Each part's template at the version `versions` names, else its newest."""
         v = versions or {}
-        return cls(*(load_prompt(PROMPT_IDS[part], v.get(part)) for part in PROMPT_IDS))
+        return cls(**{s.name: load_prompt(s.prompt_id, v.get(s.name)) for s in PART_SPECS})
+
+    def __getitem__(self, part: Part) -> PromptTemplate:
+        template: PromptTemplate = getattr(self, part)
+        return template
 
 
 def prompt_versions(prompt_id: str) -> list[int]:
@@ -84,17 +82,17 @@ def parse_prompt_spec(spec: str | Sequence[str] | None) -> dict[str, int]:
     out: dict[str, int] = {}
     for item in (i for i in items if re.fullmatch(r"v\d+", i)):
         wanted = int(item[1:])
-        for part, prompt_id in PROMPT_IDS.items():
-            older = [v for v in prompt_versions(prompt_id) if v <= wanted]
+        for row in PART_SPECS:
+            older = [v for v in prompt_versions(row.prompt_id) if v <= wanted]
             if not older:
-                raise InputError(f"--prompt {item}: {prompt_id} has no version <= {wanted}")
-            out[part] = older[-1]
+                raise InputError(f"--prompt {item}: {row.prompt_id} has no version <= {wanted}")
+            out[row.name] = older[-1]
     for item in (i for i in items if not re.fullmatch(r"v\d+", i)):
         part, sep, version = item.partition("=")
         part, version = part.strip(), version.strip().lstrip("v")
-        if not sep or part not in PROMPT_IDS or not version.isdigit():
+        if not sep or part not in PART_NAMES or not version.isdigit():
             raise InputError(
-                f"--prompt takes vN or PART=N with PART one of {', '.join(PROMPT_IDS)}; "
+                f"--prompt takes vN or PART=N with PART one of {', '.join(PART_NAMES)}; "
                 f"got {item!r}"
             )
         out[part] = int(version)
