@@ -23,6 +23,7 @@ from drafter.core.question import PatientQuestion
 from drafter.drafting.draft import Part
 from drafter.drafting.parts import PromptSet
 from drafter.drafting.pipeline import draft_page
+from drafter.drafting.specs import PART_NAMES
 from drafter.evaluation import measures, scoring
 from drafter.evaluation.sets import EvalItem, EvalSet
 from drafter.jobs.runner import ProgressListener, run_job, still_to_do
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from drafter.core.settings import Settings
     from knowledge.retrieval import HybridRetriever
 
-PARTS: tuple[Part, ...] = ("title", "reply", "explainer")
+PARTS: tuple[Part, ...] = PART_NAMES
 DRAFTS_FILE = "drafts.jsonl"
 # Settings that change what is drafted: recorded with the run, so a resume never mixes two.
 DRAFTING_SETTINGS = (
@@ -192,7 +193,7 @@ def run_eval(
 ) -> dict[str, Any]:
     """Draft (resuming) and score every item; returns the report (run, aggregate, items)."""
     started, started_at = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
-    templates = {"title": prompts.title, "reply": prompts.reply, "explainer": prompts.explainer}
+    templates = {part: prompts[part] for part in PARTS}
     run = {
         "set": str(evalset.path.resolve()),
         "model": llm.model_id,
