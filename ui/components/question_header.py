@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.components.open_question import FLASH, OpenQuestion
-from ui.components.widgets import red_flag_banner
+from ui.components.widgets import red_flag_banner, show_flash
 
 
 def question_header(opened: OpenQuestion) -> None:
@@ -19,8 +19,7 @@ def question_header(opened: OpenQuestion) -> None:
             f"{question.asker_line} · {question.specialty or 'specialty not set'} · "
             f"waiting {question.waiting()} · {question.status}"
         )
-    if flash := st.session_state.pop(FLASH, None):
-        getattr(st, flash[0])(flash[1])
+    show_flash(FLASH)
     for approval in {a.part: a for a in workflow.approvals(question.id)}.values():
         what = "Reply" if approval.part == "reply" else "More Info"
         by = workflow.display_name(approval.approved_by)

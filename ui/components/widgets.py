@@ -1,5 +1,5 @@
-"""Pieces several pages share: hit cards, the red-flag banner, the specialty list, autosave and
-the regenerate instruction."""
+"""Pieces several pages share: hit cards, the red-flag banner, the specialty list, autosave, the
+last action's message and the regenerate instruction."""
 
 from __future__ import annotations
 
@@ -76,6 +76,12 @@ def autosave(
     if saved.number != state[base_key]:
         state[base_key] = saved.number
         state[flash_key] = ("success", f"Saved as version {saved.number}.")
+
+
+def show_flash(flash_key: str) -> None:
+    """What the last action did (a (kind, message) pair an action left in `flash_key`), once."""
+    if flash := st.session_state.pop(flash_key, None):
+        getattr(st, flash[0])(flash[1])
 
 
 def instruction_from(preset: str, custom: str) -> str | None:
