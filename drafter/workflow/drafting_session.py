@@ -20,12 +20,11 @@ ALL_PARTS: tuple[Part, ...] = ("title", "reply", "explainer")
 def version_to_show(
     versions: list[Version], *, shown: int | None, pending: int | None
 ) -> Version | None:
-    """The version to fill the edit boxes with, or None to leave them as they are: the one a
-    draft has just saved (`pending`), else the newest when the boxes show no version that exists."""
+    """The version to load into the edit boxes, or None to leave them as they are."""
     by_number = {v.number: v for v in versions}
-    if pending is not None and pending in by_number:
+    if pending is not None and pending in by_number:  # a draft just saved, before the boxes draw
         return by_number[pending]
-    if versions and shown not in by_number:
+    if versions and shown not in by_number:  # just opened, or the shown version does not exist
         return versions[-1]
     return None
 
@@ -51,8 +50,10 @@ def draft_version(
     parts: tuple[Part, ...] = ALL_PARTS,
     instruction: str | None = None,
 ) -> Drafted:
-    """Draft `question` (or regenerate `parts` of `current`) and save it as a new version, even a
-    draft cut short by the backend. A DrafterError means nothing was saved."""
+    """Draft (or regenerate `parts`) and save a new version, even a draft cut short by the backend.
+
+    A DrafterError (the question or instruction refused, the knowledge base down) saves nothing.
+    """
     draft = draft_page(
         PatientQuestion.of(question),
         retriever=retriever,

@@ -84,8 +84,7 @@ class OpenQuestion:
 
 
 def chosen_question_id() -> int:
-    """From the URL (?q=7, so a refresh keeps the page) or from the inbox's Open button; with
-    neither the page points to the inbox and stops."""
+    """From the URL (?q=7, so a refresh keeps the page) or the inbox's Open button, else stop."""
     raw = st.query_params.get("q") or st.session_state.get("question_id")
     try:
         chosen = int(raw) if raw is not None else None
