@@ -1,12 +1,14 @@
-"""Pieces of the reviewer's page: the coloured word diff and the rubric inputs."""
+"""Pieces of the reviewer's page: the coloured word diff, the rubric inputs, the pair picker and
+saving a rating."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+from drafter.core.errors import DrafterError
 from drafter.review.diff import DiffOp
 from drafter.review.pairs import RUBRIC
 from drafter.workflow.doctor import Question
@@ -96,3 +98,25 @@ def rating_form(
         comment = st.text_area("Comment (optional)", key=f"{prefix}-comment", height=90)
         submitted = st.form_submit_button("Save rating", type="primary")
     return submitted, scores, preferred, comment
+
+
+def pick(label: str, labels: list[str], done: list[bool], key: str) -> int:
+    """The pair to show; opens at the first one this reviewer has not rated yet."""
+    state = st.session_state
+    if state.get(key) not in range(len(labels)):
+        state[key] = next((i for i, d in enumerate(done) if not d), 0)
+    return int(st.selectbox(label, range(len(labels)), key=key, format_func=labels.__getitem__))
+
+
+def rated_before() -> None:
+    st.caption("You rated this comparison before; a new rating is added, not replaced.")
+
+
+def save_rating(rate: Callable[[], int], prefix: str) -> None:
+    """Store through the library, which checks the role and the scores; show why if it refuses."""
+    try:
+        st.session_state[f"{prefix}-saved"] = rate()
+    except DrafterError as exc:
+        st.error(f"Not saved: {exc}")
+        return
+    st.rerun()

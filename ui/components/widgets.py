@@ -1,4 +1,5 @@
-"""Pieces several pages share: hit cards, the red-flag banner, the specialty list."""
+"""Pieces several pages share: hit cards, the red-flag banner, the specialty list, autosave, the
+last action's message and the regenerate instruction."""
 
 from __future__ import annotations
 
@@ -75,3 +76,15 @@ def autosave(
     if saved.number != state[base_key]:
         state[base_key] = saved.number
         state[flash_key] = ("success", f"Saved as version {saved.number}.")
+
+
+def show_flash(flash_key: str) -> None:
+    """What the last action did (a (kind, message) pair an action left in `flash_key`), once."""
+    if flash := st.session_state.pop(flash_key, None):
+        getattr(st, flash[0])(flash[1])
+
+
+def instruction_from(preset: str, custom: str) -> str | None:
+    """A regenerate request from the preset picked ("none" for none) and the editor's own words."""
+    wanted = ", ".join(p for p in (None if preset == "none" else preset, custom.strip()) if p)
+    return wanted or None

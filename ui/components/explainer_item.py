@@ -1,0 +1,46 @@
+"""One queued explainer opened from the More Info queue: the Q&A it explains, its latest
+version, the editor's tools (or the text, read only), and its history."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from drafter.workflow.accounts import User
+from drafter.workflow.explainers import ExplainerItem, ExplainerQueue
+from ui.components.explainer_editor import explainer_editor, item_keys
+
+
+def explainer_item(queue: ExplainerQueue, user: User, item: ExplainerItem, editor: bool) -> None:
+    state = st.session_state
+    text_key, base_key, load_key = item_keys(item)
+    versions = queue.versions(item.id)
+    if state.pop(load_key, False) or state.get(base_key) is None:
+        state[text_key], state[base_key] = item.latest.text, item.latest.number
+
+    if st.button("Back to the queue", key="xq_back", icon=":material/arrow_back:"):
+        del st.query_params["item"]
+        st.rerun()
+    st.subheader(item.title)
+    st.caption(
+        f"{item.qa_id} · {item.specialty or 'specialty not set'} · asked {item.asked_date or '-'}"
+        f" · {item.doctor or 'doctor unknown'} · *{item.status}*"
+    )
+    with st.container(border=True):
+        st.markdown(f"**The patient asked**\n\n{item.question}")
+        st.markdown(f"**{item.doctor or 'The doctor'} answered**\n\n{item.answer}")
+    latest = item.latest
+    st.caption(
+        f"Version {latest.number} of {len(versions)} · {latest.kind} by {latest.author} · "
+        f"{latest.created_at:%Y-%m-%d %H:%M} UTC · model {latest.model or '-'}"
+    )
+    for problem in latest.problems:
+        st.warning(f"Check: {problem}")
+    if not editor:
+        st.markdown(latest.text)
+    else:
+        explainer_editor(queue, user, item)
+    with st.expander(f"History ({len(versions)} versions)"):
+        for v in reversed(versions):
+            st.caption(f"v{v.number} {v.kind} by {v.author} {v.created_at:%Y-%m-%d %H:%M}")
+        for d in queue.decisions(item.id):
+            st.caption(f"{d.decision} v{d.version_number} by {d.decided_by} {d.reason}".strip())

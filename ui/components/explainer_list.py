@@ -1,0 +1,57 @@
+"""The More Info queue's list: filters, the explainers that match, and approving the ones an
+editor ticked as read in one go."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from drafter.workflow.accounts import User
+from drafter.workflow.explainers import ExplainerQueue
+from ui.components.explainer_actions import act, approved
+from ui.components.widgets import SPECIALTIES
+
+SHOWN = 50
+
+
+def explainer_list(queue: ExplainerQueue, user: User, editor: bool) -> None:
+    f1, f2, f3 = st.columns([2, 2, 3])
+    status = f1.selectbox("Status", ["pending", "approved", "rejected", "all"], key="xq_status")
+    specialty = f2.selectbox("Specialty", ["all", *SPECIALTIES], key="xq_specialty")
+    search = f3.text_input("Search", key="xq_search", placeholder="words in the title or question")
+    found = queue.items(
+        status=None if status == "all" else status,
+        specialty=None if specialty == "all" else specialty,
+        search=search,
+        limit=SHOWN + 1,
+    )
+    if not found:
+        st.info("No explainer matches these filters.")
+        return
+    st.caption(
+        f"{min(len(found), SHOWN)} explainer(s)"
+        + (f"; the first {SHOWN} are shown: narrow the filters" if len(found) > SHOWN else "")
+        + (" · read each, tick **I have read this**, then approve them together" if editor else "")
+    )
+    read: dict[int, int] = {}
+    for item in found[:SHOWN]:
+        with st.container(border=True):
+            left, right = st.columns([6, 1])
+            problems = item.latest.problems
+            checks = f" · {len(problems)} failed check(s)" if problems else ""
+            left.markdown(
+                f"**{item.title}** · {item.specialty or '-'} · version {item.latest.number} · "
+                f"*{item.status}*{checks}"
+            )
+            with left.expander("Read the explainer"):
+                st.markdown(item.latest.text)
+            key = f"xq_read-{item.id}-{item.latest.number}"  # a new version is unread again
+            if editor and item.status == "pending" and left.checkbox("I have read this", key=key):
+                read[item.id] = item.latest.number
+            if right.button("Open", key=f"xq_open-{item.id}"):
+                st.query_params["item"] = str(item.id)
+                st.rerun()
+    if editor and st.button(
+        f"Approve selected ({len(read)})", key="xq_bulk", type="primary", disabled=not read
+    ):
+        act(lambda: queue.approve_many(user, read), approved)
+        st.rerun()
