@@ -26,6 +26,7 @@ from knowledge import sample_files
 from knowledge.embeddings import Embedder
 from knowledge.ingest import ImportReport, ingest_files
 from knowledge.retrieval import HybridRetriever
+from tests.support.workflow_kit import Desk, make_desk
 
 go_offline()  # as the CLI and the app do on start
 
@@ -109,6 +110,12 @@ def sample_kb(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> S
     writer = Services(settings).retriever(store=Services(settings).store(create=True))
     reports = ingest_files(writer, SAMPLE_FILES)
     return SampleKb(settings, Services(settings).retriever(), reports)
+
+
+@pytest.fixture
+def desk(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Desk:
+    """A private workflow database (a copy of one migrated once) with a user of each role."""
+    return make_desk(tmp_path_factory, tmp_path)
 
 
 @pytest.fixture

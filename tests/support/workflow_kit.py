@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from drafter.core.question import PatientQuestion
 from drafter.drafting.draft import Draft
 from drafter.workflow.accounts import SYSTEM, User
 from drafter.workflow.database import open_database
-from drafter.workflow.doctor import Publisher, Workflow
+from drafter.workflow.doctor import Publisher, Question, Version, Workflow
 
 # username -> (role, display name, password)
 STAFF: dict[str, tuple[str, str, str]] = {
@@ -104,3 +105,13 @@ def ai_draft(
         prompt_versions=dict(PROMPTS),
         error=error,
     )
+
+
+def drafted(desk: Desk, text: str = QUESTION, **kw: Any) -> tuple[Question, Version]:
+    """A question with the AI's first draft saved as version 1."""
+    q = desk.workflow.add_question(desk.doctor, text, age_group="30-39", sex="female", **kw)
+    return q, desk.workflow.save_draft(desk.doctor, q.id, ai_draft(text))
+
+
+def actions(workflow: Workflow, **kw: Any) -> list[str]:
+    return [e.action for e in workflow.audit(**kw)]

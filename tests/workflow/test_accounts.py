@@ -4,7 +4,6 @@ enforced in the library, and clear errors for bad account input."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,12 +11,7 @@ from sqlalchemy import select
 from drafter.core.errors import InputError, PermissionDeniedError
 from drafter.workflow.accounts import PERMISSIONS, ROLES, User, require
 from drafter.workflow.tables import UserRow
-from tests.support.workflow_kit import STAFF, Desk, make_desk
-
-
-@pytest.fixture
-def desk(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Desk:
-    return make_desk(tmp_path_factory, tmp_path)
+from tests.support.workflow_kit import STAFF, Desk
 
 
 def test_passwords_are_stored_as_argon2_hashes_never_in_plain(desk: Desk) -> None:

@@ -24,14 +24,9 @@ from drafter.workflow.database import alembic_config, open_database
 from drafter.workflow.doctor import Workflow
 from drafter.workflow.tables import Base
 from tests.conftest import MakeSettings
-from tests.support.workflow_kit import Desk, ai_draft, make_desk
+from tests.support.workflow_kit import Desk, ai_draft
 
 TABLES = {"users", "questions", "draft_versions", "approvals", "ratings", "audit_log"}
-
-
-@pytest.fixture
-def desk(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Desk:
-    return make_desk(tmp_path_factory, tmp_path)
 
 
 def engine_of(workflow: Workflow) -> Engine:

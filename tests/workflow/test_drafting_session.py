@@ -4,7 +4,6 @@ a regeneration saved as a new version."""
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +13,7 @@ from drafter.workflow.drafting_session import draft_version, version_to_show
 from tests.conftest import SampleKb
 from tests.support.drafting_kit import EXPLAINER, QUESTION, REPLY, TITLE
 from tests.support.fakes import scripted_backend
-from tests.support.workflow_kit import Desk, make_desk
+from tests.support.workflow_kit import Desk
 
 
 def version(number: int) -> Version:
@@ -52,11 +51,6 @@ def test_which_version_the_edit_boxes_show(
 ) -> None:
     chosen = version_to_show([version(n) for n in numbers], shown=shown, pending=pending)
     assert (chosen.number if chosen else None) == expected
-
-
-@pytest.fixture
-def desk(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Desk:
-    return make_desk(tmp_path_factory, tmp_path)
 
 
 def asked(desk: Desk) -> Question:

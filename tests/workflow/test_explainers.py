@@ -27,7 +27,7 @@ from drafter.workflow.database import alembic_config, open_database
 from drafter.workflow.explainers import ExplainerQueue
 from knowledge.documents import qa_from_metadata, qa_rows
 from knowledge.store import _clean
-from tests.support.workflow_kit import Desk, make_desk
+from tests.support.workflow_kit import Desk
 
 EXPLAINER = (
     "Here is what your doctor's answer means, in plain words [1].\n\n"
@@ -75,11 +75,6 @@ def generated(text: str = EXPLAINER, problems: Sequence[str] = ()) -> Draft:
     )
     draft.problems = list(problems)
     return draft
-
-
-@pytest.fixture
-def desk(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Desk:
-    return make_desk(tmp_path_factory, tmp_path)
 
 
 @pytest.fixture

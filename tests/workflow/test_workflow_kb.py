@@ -48,11 +48,6 @@ GOUT_REPLY = (
 NEXT_QUESTION = "Woke up with a swollen, burning hot big toe joint after drinking beer. Is it gout?"
 
 
-@pytest.fixture
-def desk(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Desk:
-    return make_desk(tmp_path_factory, tmp_path)
-
-
 def test_a_pipeline_draft_is_saved_with_its_provenance_and_sources(
     desk: Desk, sample_kb: SampleKb
 ) -> None:
