@@ -15,7 +15,7 @@ from drafter.core.environment import OFFLINE_ENV
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = [
     p
-    for folder in ("drafter", "knowledge", "prompts", "ui", "bench")
+    for folder in ("drafter", "knowledge", "prompts", "ui", "bench", "tests")
     for p in sorted((ROOT / folder).rglob("*.py"))
     if "migrations" not in p.parts
 ]

@@ -68,7 +68,7 @@ def _eval_arguments(p: argparse.ArgumentParser) -> None:
     help="draft a held-out question set and report automated quality measures",
     description="Drafts an answer for every question of a set with reference answers "
     "(K-QA, TREC LiveQA, MedicationQA, doctor_qa or our JSONL schema, see "
-    "drafter/evalset.py) and writes DIR/report.json and a self-contained DIR/report.html: "
+    "drafter/evaluation/sets.py) and writes DIR/report.json and a self-contained DIR/report.html: "
     "citation validity, groundedness, similarity to the reference, reading grade, length, "
     "red-flag recall, latency and, for sets with gold statements, K-QA comprehensiveness "
     "and contradictions. Finished drafts are kept in DIR/drafts.jsonl: rerunning resumes. "

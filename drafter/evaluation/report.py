@@ -309,7 +309,7 @@ def _method(report: Report) -> str:
     return f"""<h2 id='method'>How each figure is computed</h2><ul>
 <li><b>Citation validity</b>: of all [n] markers, the share naming a source that part was given
 (the reply sees the top sources, the explainer all). <i>Drafts with no citation issue</i> also
-counts sections citing nothing (drafter/citations.py).</li>
+counts sections citing nothing (drafter/drafting/citations.py).</li>
 <li><b>Groundedness</b>: the share of draft sentences (at least {t.get("min_sentence_words")}
 words; headings and [n] removed) whose closest sentence in the numbered source excerpts the
 model was shown (for a past Q&A, the doctor's answer, not the patient's question) has a
@@ -326,11 +326,11 @@ contradicted statements (must-have and nice-to-have) per answer, as in the K-QA 
 an entailment model or a physician instead. <b>This contradiction test is a crude approximation:
 it misses contradictions without a negation word and can flag paraphrases that negate
 differently.</b></li>
-<li><b>Red-flag recall</b>: on items labelled with expected rule ids of drafter/safety.py, the
-share of expected rules the draft's red-flag check raised; false alarms: labelled negatives
-(no flag expected) that were flagged.</li>
+<li><b>Red-flag recall</b>: on items labelled with expected rule ids of
+drafter/triage/red_flags.py, the share of expected rules the draft's red-flag check raised;
+false alarms: labelled negatives (no flag expected) that were flagged.</li>
 <li><b>Reading grade</b>: Flesch-Kincaid, 0.39 × words/sentence + 11.8 × syllables/word − 15.59,
-with syllables counted by vowel groups less silent endings (drafter/measures.py). US school
-grade; patient material aims at 6-8.</li>
+with syllables counted by vowel groups less silent endings (drafter/evaluation/measures.py). US
+school grade; patient material aims at 6-8.</li>
 <li><b>Latency</b>: wall seconds per question (retrieval + every part, retries included);
 with a remote backend several questions run at once.</li></ul>"""

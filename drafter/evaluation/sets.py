@@ -11,8 +11,8 @@ and the rest of the set loads. Formats are told apart per line by their fields:
 | `question`, `answer` | MedicationQA, doctor_qa, ... | `answer` | - |
 
 Our schema: `id`, `question` (required), `reference` or `references`, `must_have`,
-`nice_to_have`, `red_flags` (expected rule ids of drafter/safety.py; `[]` = a labelled negative,
-absent = not labelled), `age_group`, `sex`, `specialty`.
+`nice_to_have`, `red_flags` (expected rule ids of drafter/triage/red_flags.py; `[]` = a labelled
+negative, absent = not labelled), `age_group`, `sex`, `specialty`.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def line_format(row: dict[str, Any]) -> str:
         return "question-answer"
     raise ValueError(
         "no reference: need answer, reference(s), reference_answers or red_flags "
-        "(see drafter/evalset.py)"
+        "(see drafter/evaluation/sets.py)"
     )
 
 

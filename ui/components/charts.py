@@ -1,4 +1,4 @@
-"""The dashboard's charts (Altair, drawn by st.altair_chart), built from drafter.dashboard data."""
+"""The dashboard's charts (Altair, st.altair_chart), drawn from drafter.review.dashboard's data."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Alembic environment: run by `drafter.db.upgrade()` with the connection it opened, or by the
-`alembic` command line with `sqlalchemy.url` set."""
+"""Alembic environment: run by `drafter.workflow.database.upgrade()` with the connection it opened,
+or by the `alembic` command line with `sqlalchemy.url` set."""
 
 from __future__ import annotations
 
