@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from drafter.backends.base import ChatBackend
+    from drafter.triage.stage import Triager
     from drafter.workflow.doctor import Publisher, Workflow
     from drafter.workflow.explainers import ExplainerPublisher, ExplainerQueue
     from knowledge.embeddings import Embedder
@@ -89,6 +90,25 @@ class Services:
 
         return build() if store is not None else self._once("retriever", build)
 
+    # --- triage ---------------------------------------------------------------------------
+
+    def triager(self) -> Triager:
+        """Triage with its lexicon and context, and the semantic layer on the configured
+        embedder when its shipped classifier was trained on that embedder."""
+        from drafter.triage.semantic import SemanticLayer, SemanticModel
+        from drafter.triage.stage import Triager
+
+        def build() -> Triager:
+            model = SemanticModel.load()
+            if model is None:
+                return Triager.build()
+            embedder = self.embedder()
+            if embedder.name != model.embedder:
+                return Triager.build()
+            return Triager.build(semantic=SemanticLayer(model, embedder.embed))
+
+        return self._once("triager", build)
+
     # --- the model --------------------------------------------------------------------------
 
     def chat_backend(self, backend: str | None = None) -> ChatBackend:
@@ -128,6 +148,7 @@ class Services:
                 self.sessions(),
                 max_question_chars=self.settings.max_question_chars,
                 publisher=self.publisher(),
+                triage=lambda text: self.triager()(text),  # built on the first question
             ),
         )
 

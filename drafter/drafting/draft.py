@@ -11,7 +11,7 @@ from drafter.core.text import cut
 from drafter.drafting.citations import CitationIssue
 from drafter.drafting.sources import Source
 from drafter.drafting.untrusted import Redaction
-from drafter.triage.red_flags import RedFlag
+from drafter.triage.findings import Finding
 
 DRAFT_MARKER = "DRAFT - not reviewed or approved by a doctor"
 CANNOT_ANSWER = "I cannot answer this from the available sources."
@@ -44,7 +44,7 @@ class Draft:
     related_faq: list[Hit] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     citation_issues: list[CitationIssue] = field(default_factory=list)
-    red_flags: list[RedFlag] = field(default_factory=list)
+    red_flags: list[Finding] = field(default_factory=list)
     redactions: list[Redaction] = field(default_factory=list)
     section_plan: str = ""
     sections: list[str] = field(default_factory=list)

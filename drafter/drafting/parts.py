@@ -11,13 +11,13 @@ from drafter.core.errors import InputError
 from drafter.drafting.draft import Part
 from drafter.drafting.sections import SectionPlan, choose_plan, fallback_plan
 from drafter.drafting.specs import PART_NAMES, PART_SPECS
-from drafter.triage.red_flags import RedFlag
+from drafter.triage.findings import Finding
 from prompts import PROMPTS_DIR, PromptError, PromptTemplate, load_prompt
 
 MAX_INSTRUCTION_CHARS = 200
 
 
-def urgent_note(flags: Sequence[RedFlag]) -> str:
+def urgent_note(flags: Sequence[Finding]) -> str:
     if not flags:
         return ""
     labels = "; ".join(f.label for f in flags)

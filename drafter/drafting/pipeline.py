@@ -7,7 +7,7 @@ times each stage. The output is always a Draft marked as a draft: nothing here s
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -28,7 +28,8 @@ from drafter.drafting.sections import format_headings
 from drafter.drafting.sources import build_sources
 from drafter.drafting.specs import PART_NAMES, PART_SPECS, PageFacts
 from drafter.drafting.untrusted import fence, redact
-from drafter.triage.red_flags import detect_red_flags
+from drafter.triage.findings import Triage
+from drafter.triage.stage import detect_red_flags
 from knowledge.retrieval import HybridRetriever, check_query
 
 if TYPE_CHECKING:
@@ -55,12 +56,15 @@ def draft_page(
     listener: DraftListener | None = None,
     parts: tuple[Part, ...] = PART_NAMES,
     instruction: str | None = None,
+    triage: Callable[[str], Triage] | None = None,
 ) -> Draft:
     """The `parts` of a page for one question, each drafted as its row in PART_SPECS says, in
     the table's order. Backend failures end the draft early, keeping the text written.
 
     `instruction` is the reviewing doctor's request when regenerating ("shorter", "warmer" or
     free text, at most MAX_INSTRUCTION_CHARS); it goes into the reply and explainer prompts.
+    `triage` finds the red flags (default: the lexicon and context; `Services.triager` adds the
+    semantic layer).
     """
     listener = listener or SilentListener()
     prompts = prompts or PromptSet.load()
@@ -70,7 +74,7 @@ def draft_page(
     draft.section_plan, draft.sections = plan.id, list(plan.headings)
     draft.prompt_versions = {spec.name: prompts[spec.name].ref for spec in PART_SPECS}
     with _stage(draft, "safety", listener):
-        draft.red_flags = detect_red_flags(text)
+        draft.red_flags = detect_red_flags(text, triage)
         remote = llm.remote or retriever.embedder.name.startswith("openai")
         outgoing, draft.redactions = redact(text) if remote else (text, [])
     with _stage(draft, "retrieve", listener):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from drafter.drafting.checks import check_explainer, check_reply, check_title, clean_title
 from drafter.drafting.draft import Part
 from drafter.drafting.sources import Source, format_sources
-from drafter.triage.red_flags import RedFlag
+from drafter.triage.findings import Finding
 
 if TYPE_CHECKING:
     from drafter.core.settings import Settings
@@ -27,7 +27,7 @@ class PageFacts:
 
     question: str  # the patient's question as checked (stripped)
     headings: tuple[str, ...]  # the explainer's planned sections
-    red_flags: tuple[RedFlag, ...]
+    red_flags: tuple[Finding, ...]
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class PartSpec:
     cited: bool  # its [n] must name one of the sources it was shown
 
 
-def with_urgent_sentence(reply: str, flags: Sequence[RedFlag]) -> str:
+def with_urgent_sentence(reply: str, flags: Sequence[Finding]) -> str:
     """A flagged question's reply always starts with the urgent-care advice of its first rule."""
     if not flags:
         return reply

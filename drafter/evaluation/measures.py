@@ -255,6 +255,13 @@ class RedFlagScore:
     found: int  # of those, detected
     negatives: int  # labelled items expecting no flag
     false_alarms: int  # of those, flagged anyway
+    positives: int = 0  # labelled items expecting at least one flag
+    any_found: int = 0  # of those, flagged with anything
+    by_category: tuple[tuple[str, int, int], ...] = ()  # (category, expected, found)
+
+    @property
+    def any_flag_recall(self) -> float | None:
+        return round(self.any_found / self.positives, 4) if self.positives else None
 
     @property
     def recall(self) -> float | None:
@@ -267,17 +274,28 @@ class RedFlagScore:
 
 def red_flag_score(pairs: Iterable[tuple[Sequence[str] | None, Sequence[str]]]) -> RedFlagScore:
     """From (expected rule ids or None when unlabelled, detected rule ids) per item."""
-    labelled = expected = found = negatives = false_alarms = 0
+    labelled = expected = found = negatives = false_alarms = positives = any_found = 0
+    per: dict[str, list[int]] = {}
     for wanted, detected in pairs:
         if wanted is None:
             continue
         labelled += 1
         expected += len(set(wanted))
         found += len(set(wanted) & set(detected))
-        if not wanted:
+        for category in set(wanted):
+            counts = per.setdefault(category, [0, 0])
+            counts[0] += 1
+            counts[1] += category in detected
+        if wanted:
+            positives += 1
+            any_found += bool(detected)
+        else:
             negatives += 1
             false_alarms += bool(detected)
-    return RedFlagScore(labelled, expected, found, negatives, false_alarms)
+    by_category = tuple((c, n, k) for c, (n, k) in sorted(per.items()))
+    return RedFlagScore(
+        labelled, expected, found, negatives, false_alarms, positives, any_found, by_category
+    )
 
 
 # --- aggregates and calibration -----------------------------------------------------------------

@@ -326,8 +326,8 @@ contradicted statements (must-have and nice-to-have) per answer, as in the K-QA 
 an entailment model or a physician instead. <b>This contradiction test is a crude approximation:
 it misses contradictions without a negation word and can flag paraphrases that negate
 differently.</b></li>
-<li><b>Red-flag recall</b>: on items labelled with expected rule ids of
-drafter/triage/red_flags.py, the share of expected rules the draft's red-flag check raised;
+<li><b>Red-flag recall</b>: on items labelled with the triage categories they should raise
+(drafter/triage/data/categories.toml), the share that triage raised;
 false alarms: labelled negatives (no flag expected) that were flagged.</li>
 <li><b>Reading grade</b>: Flesch-Kincaid, 0.39 × words/sentence + 11.8 × syllables/word − 15.59,
 with syllables counted by vowel groups less silent endings (drafter/evaluation/measures.py). US

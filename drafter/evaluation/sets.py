@@ -11,7 +11,7 @@ and the rest of the set loads. Formats are told apart per line by their fields:
 | `question`, `answer` | MedicationQA, doctor_qa, ... | `answer` | - |
 
 Our schema: `id`, `question` (required), `reference` or `references`, `must_have`,
-`nice_to_have`, `red_flags` (expected rule ids of drafter/triage/red_flags.py; `[]` = a labelled
+`nice_to_have`, `red_flags` (expected categories of drafter/triage/data/categories.toml; `[]` = a
 negative, absent = not labelled), `age_group`, `sex`, `specialty`.
 """
 
@@ -24,10 +24,10 @@ from typing import Any
 
 from drafter.core.errors import InputError
 from drafter.core.records import Filters
-from drafter.triage.red_flags import RULES
+from drafter.triage.categories import categories
 from knowledge.importers import ImportIssue, read_rows
 
-RULE_IDS = frozenset(rule.id for rule in RULES)
+RULE_IDS = frozenset(categories())
 
 
 @dataclass(frozen=True)

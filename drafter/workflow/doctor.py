@@ -10,7 +10,7 @@ records (Version, Approval, ApprovedPage) are in `drafts`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from drafter.core.errors import InputError
 from drafter.drafting.draft import Draft
+from drafter.triage.findings import Triage
 from drafter.workflow import accounts, audit, questions, ratings
 from drafter.workflow.accounts import Action, User, require
 from drafter.workflow.audit import AuditEvent
@@ -58,6 +59,7 @@ class Workflow:
     sessions: sessionmaker[Session]
     max_question_chars: int = 6000
     publisher: Publisher | None = None
+    triage: Callable[[str], Triage] | None = None  # default: the lexicon and context
 
     @property
     def _drafts(self) -> Documents[QuestionRow, VersionRow, Version]:
@@ -89,6 +91,7 @@ class Workflow:
             asker=asker,
             origin=origin,
             external_id=external_id,
+            triage=self.triage,
         )
 
     def questions(

@@ -11,12 +11,10 @@ from drafter.drafting.draft import DRAFT_MARKER, Draft
 from drafter.drafting.page import page_html, page_markdown
 from drafter.drafting.sources import Source
 from drafter.drafting.untrusted import Redaction
-from drafter.triage.red_flags import RULES, RedFlag
+from drafter.triage.findings import Finding
 from drafter.workflow.doctor import Workflow
 from drafter.workflow.drafts import Version
 from drafter.workflow.questions import Question
-
-_ADVICE = {rule.id: rule.advice for rule in RULES}
 
 
 def _hit(data: dict[str, Any]) -> Hit:
@@ -38,11 +36,8 @@ def _hit(data: dict[str, Any]) -> Hit:
     )
 
 
-def red_flags(question: Question) -> list[RedFlag]:
-    return [
-        RedFlag(f["rule_id"], f["label"], _ADVICE.get(f["rule_id"], ""), f["matched"])
-        for f in question.red_flags
-    ]
+def red_flags(question: Question) -> list[Finding]:
+    return [Finding.from_json(f) for f in question.red_flags]
 
 
 def version_draft(question: Question, version: Version, *, marker: str = DRAFT_MARKER) -> Draft:

@@ -6,6 +6,7 @@ is never changed after it is added; only its status moves (new -> drafted -> app
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from drafter.core.errors import InputError
 from drafter.core.question import PatientQuestion
 from drafter.core.records import normalize_specialty
-from drafter.triage.red_flags import detect_red_flags
+from drafter.triage.findings import Triage
+from drafter.triage.stage import detect_red_flags
 from drafter.workflow import audit, documents
 from drafter.workflow.accounts import User, require
 from drafter.workflow.tables import QuestionRow
@@ -91,13 +93,14 @@ def add_question(
     asker: str | None = None,
     origin: str = "typed",
     external_id: str | None = None,
+    triage: Callable[[str], Triage] | None = None,
 ) -> Question:
     """Put a patient question in the inbox; red flags are found now, so the inbox can sort."""
     require(user, "add_question")
     text = check_query(text, max_chars)
     asked = PatientQuestion.create(text, age_group, sex, specialty)
     fields = {"age_group": asked.age_group, "sex": asked.sex, "specialty": asked.specialty}
-    flags = [f.to_json() for f in detect_red_flags(text)]
+    flags = [f.to_json() for f in detect_red_flags(text, triage)]
     with sessions.begin() as session:
         if external_id and (
             found := session.scalar(

@@ -19,7 +19,7 @@ from drafter.drafting.specs import (
     PageFacts,
     PartSpec,
 )
-from drafter.triage.red_flags import detect_red_flags
+from drafter.triage.stage import detect_red_flags
 from tests.support.fakes import Recorder, scripted_backend
 
 

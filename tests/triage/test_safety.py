@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from drafter.drafting.untrusted import fence, redact
-from drafter.triage.red_flags import RULES, detect_red_flags
+from drafter.triage.categories import categories
+from drafter.triage.stage import detect_red_flags
 
 FLAGGED = [
     ("cauda_equina", "My back is killing me and since this morning I'm numb around my groin."),
@@ -30,6 +31,50 @@ FLAGGED = [
     ("breathing", "My son can't breathe properly and his lips look blue."),
     ("meningitis", "High fever and a stiff neck since last night."),
     ("overdose", "I think I took too many paracetamol tablets."),
+    (
+        "self_harm_minor",
+        "My 14 year old daughter has been cutting her arms and says she wants to die.",
+    ),
+    (
+        "infant_dehydration",
+        "My 10 month old has had diarrhoea all day and hasn't had a wet nappy since last night.",
+    ),
+    (
+        "sepsis",
+        "Mum is confused, shivering and her skin looks blotchy and cold after her chest infection.",
+    ),
+    (
+        "sudden_severe_headache",
+        "The worst headache of my life came on suddenly like I'd been hit on the head.",
+    ),
+    (
+        "head_injury_anticoagulant",
+        "I take warfarin and banged my head on the cupboard door an hour ago.",
+    ),
+    (
+        "vision_loss",
+        "I suddenly lost the sight in my left eye this morning, like a curtain coming down.",
+    ),
+    (
+        "severe_abdominal_pain",
+        "I'm 7 weeks pregnant with terrible pain low on one side and my shoulder tip hurts.",
+    ),
+    (
+        "testicular_torsion",
+        "My 15 year old woke up with sudden severe pain in one testicle and is being sick.",
+    ),
+    (
+        "diabetic_emergency",
+        "I'm type 1, my sugar meter says HI, I keep vomiting and my breath smells fruity.",
+    ),
+    (
+        "blood_clot",
+        "Since my flight back from Australia my calf is swollen and now I'm breathless with chest pain when I breathe in.",
+    ),
+    (
+        "child_poisoning",
+        "My toddler got into his grandmother's handbag and ate some of her tablets.",
+    ),
 ]
 NOT_FLAGGED = [
     "I have no chest pain, just heartburn after spicy food.",
@@ -60,7 +105,7 @@ def test_red_flag_counter_examples(text: str) -> None:
 
 
 def test_every_rule_has_an_example() -> None:
-    assert {r.id for r in RULES} == {rule for rule, _ in FLAGGED}
+    assert set(categories()) == {rule for rule, _ in FLAGGED}
 
 
 def test_the_seed_page_question_is_flagged_for_limb_weakness() -> None:
@@ -112,4 +157,4 @@ def test_every_rule_is_documented() -> None:
     from pathlib import Path
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "safety.md").read_text(encoding="utf-8")
-    assert all(f"`{rule.id}`" in doc for rule in RULES)
+    assert all(f"`{category}`" in doc for category in categories())

@@ -1,0 +1,94 @@
+"""Context done by a clinical-NLP library: negspacy's NegEx, run once per modifier (negated,
+historical, family, hypothetical) with the termsets of data/context.toml over spaCy sentences.
+A flag's words in any of these contexts are not this patient's emergency now; a relative's
+symptoms *now* ("my mum suddenly can't get her words out") stay a finding."""
+
+from __future__ import annotations
+
+import threading
+import tomllib
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from drafter.triage.categories import DATA
+from drafter.triage.findings import Span
+
+MODIFIERS = ("negated", "historical", "family", "hypothetical")
+_KEYS = {
+    "preceding": "preceding_negations",
+    "following": "following_negations",
+    "pseudo": "pseudo_negations",
+    "termination": "termination",
+}
+_LOCK = threading.Lock()  # a spaCy pipeline is not safe to share between threads mid-call
+
+
+def termsets() -> dict[str, dict[str, list[str]]]:
+    """The termsets negspacy takes, per modifier; `negated` extends negspacy's en_clinical."""
+    from negspacy.termsets import termset
+
+    raw = tomllib.loads((DATA / "context.toml").read_text(encoding="utf-8"))
+    clinical = termset("en_clinical").get_patterns()
+    out = {}
+    for modifier in MODIFIERS:
+        ours = {_KEYS[k]: list(v) for k, v in raw[modifier].items()}
+        if modifier == "negated":
+            ours = {k: sorted(set(clinical[k]) | set(ours.get(k, []))) for k in clinical}
+        out[modifier] = {k: ours.get(k, []) for k in _KEYS.values()}
+    return out
+
+
+@cache
+def pipeline() -> Any:
+    """spaCy's blank English with its rule sentencizer and one NegEx per modifier (loaded once)."""
+    import spacy
+    from negspacy import negation  # noqa: F401 - registers the "negex" factory
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    for modifier, terms in termsets().items():
+        nlp.add_pipe(
+            "negex",
+            name=modifier,
+            config={
+                "neg_termset": terms,
+                "extension_name": f"triage_{modifier}",
+                "span_keys": ["triage"],
+            },
+        )
+    return nlp
+
+
+def judge(text: str, spans: Sequence[Span]) -> list[set[str]]:
+    """For each span of `text`, the modifiers that apply to it (empty: affirmed, now)."""
+    if not spans:
+        return []
+    nlp = pipeline()
+    with _LOCK:
+        doc = nlp.make_doc(text)
+        for name, component in nlp.pipeline:
+            if name == "sentencizer":
+                doc = component(doc)
+        chosen = [doc.char_span(s, e, alignment_mode="expand") for s, e in spans]
+        doc.spans["triage"] = [c for c in chosen if c is not None]
+        for name, component in nlp.pipeline:
+            if name != "sentencizer":
+                doc = component(doc)
+        verdicts: dict[tuple[int, int], set[str]] = {}
+        for span in doc.spans["triage"]:
+            found = {m for m in MODIFIERS if span._.get(f"triage_{m}")}
+            verdicts[(span.start_char, span.end_char)] = found
+    out = []
+    for (start, end), piece in zip(spans, chosen, strict=True):
+        key = (piece.start_char, piece.end_char) if piece is not None else (start, end)
+        out.append(verdicts.get(key, set()))
+    return out
+
+
+def sentences(text: str) -> list[Span]:
+    """The text's sentences as character spans (spaCy's rule sentencizer)."""
+    nlp = pipeline()
+    with _LOCK:
+        doc = nlp.get_pipe("sentencizer")(nlp.make_doc(text))
+        return [(s.start_char, s.end_char) for s in doc.sents if s.text.strip()]

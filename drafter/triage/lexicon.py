@@ -1,0 +1,67 @@
+"""The lay-language layer: each category's patterns (data/lexicon.toml) in the words patients use,
+found in the text as character spans. Whether the words are negated, past, about a relative's
+history or hypothetical is judged afterwards (`context`)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+
+from drafter.triage.categories import DATA, URGENCIES, Urgency, categories
+from drafter.triage.findings import Span
+
+
+@dataclass(frozen=True)
+class Group:
+    category: str
+    patterns: tuple[re.Pattern[str], ...]
+    requires: tuple[re.Pattern[str], ...] = ()
+    urgency: Urgency | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Words of the text one group matched."""
+
+    category: str
+    span: Span
+    urgency: Urgency | None
+
+
+@cache
+def groups() -> tuple[Group, ...]:
+    """The lexicon, compiled; an unknown category, urgency or bad pattern fails at load."""
+    raw = tomllib.loads((DATA / "lexicon.toml").read_text(encoding="utf-8"))
+    known = categories()
+    out = []
+    for category, entries in raw.items():
+        if category not in known:
+            raise ValueError(f"lexicon.toml: [{category}] is not a category of categories.toml")
+        for entry in entries:
+            urgency = entry.get("urgency")
+            if urgency is not None and urgency not in URGENCIES:
+                raise ValueError(f"lexicon.toml: [{category}] has urgency {urgency!r}")
+            out.append(
+                Group(
+                    category,
+                    tuple(re.compile(p, re.I) for p in entry["patterns"]),
+                    tuple(re.compile(p, re.I) for p in entry.get("requires", [])),
+                    urgency,
+                )
+            )
+    return tuple(out)
+
+
+def find(text: str) -> list[Hit]:
+    """Every place a group's patterns match, where its required words are in the text too."""
+    hits = []
+    for group in groups():
+        if not all(p.search(text) for p in group.requires):
+            continue
+        for pattern in group.patterns:
+            for match in pattern.finditer(text):
+                if match.end() > match.start():
+                    hits.append(Hit(group.category, (match.start(), match.end()), group.urgency))
+    return hits

@@ -1,0 +1,83 @@
+"""The semantic layer: each sentence of the patient's text embedded (the bundled MiniLM) and
+scored by a small one-vs-rest classifier per category, trained on our labelled messages by
+`python -m drafter.triage.train` and shipped as data/semantic.npz (float16 weights, a few KB).
+A sentence scoring over its category's threshold (tuned on the dev split) is a finding."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from drafter.triage import context
+from drafter.triage.categories import DATA, categories
+from drafter.triage.findings import Finding
+
+MODEL_PATH = DATA / "semantic.npz"
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class SemanticModel:
+    categories: tuple[str, ...]
+    weights: np.ndarray  # (categories, dimensions)
+    bias: np.ndarray  # (categories,)
+    thresholds: np.ndarray  # (categories,)
+    embedder: str  # the embedder the weights were trained on
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> SemanticModel | None:
+        """The shipped model, or None when it has not been trained yet."""
+        if not path.exists():
+            return None
+        data = np.load(path, allow_pickle=False)
+        return cls(
+            tuple(str(c) for c in data["categories"]),
+            data["weights"].astype(np.float32),
+            data["bias"].astype(np.float32),
+            data["thresholds"].astype(np.float32),
+            str(data["embedder"]),
+        )
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        np.savez_compressed(
+            path,
+            categories=np.array(self.categories),
+            weights=self.weights.astype(np.float16),
+            bias=self.bias.astype(np.float32),
+            thresholds=self.thresholds.astype(np.float32),
+            embedder=np.array(self.embedder),
+        )
+
+    def scores(self, vectors: np.ndarray) -> np.ndarray:
+        """Each row's probability for each category (sentences × categories)."""
+        return 1.0 / (1.0 + np.exp(-(vectors @ self.weights.T + self.bias)))
+
+
+@dataclass
+class SemanticLayer:
+    model: SemanticModel
+    embed: Embed
+
+    def __call__(self, text: str) -> list[Finding]:
+        spans = context.sentences(text)
+        if not spans:
+            return []
+        scores = self.model.scores(self.embed([text[s:e] for s, e in spans]))
+        known = categories()
+        found = []
+        for j, category in enumerate(self.model.categories):
+            over = np.nonzero(scores[:, j] >= self.model.thresholds[j])[0]
+            if len(over) and category in known:
+                found.append(
+                    Finding.of(
+                        known[category],
+                        text,
+                        [spans[i] for i in over],
+                        confidence=float(scores[over, j].max()),
+                        layer="semantic",
+                    )
+                )
+        return found

@@ -1,0 +1,75 @@
+"""The triage stage: runs before retrieval and any model, on the patient's text alone, and returns
+every finding with the layer that found it. Layers only add: a flag raised by one is never removed
+by another (erring towards flagging)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from drafter.triage import context, lexicon
+from drafter.triage.categories import categories
+from drafter.triage.findings import Finding, Triage, merge
+
+# A layer beyond the lexicon: the text in, findings out (the semantic layer, an LLM).
+Layer = Callable[[str], list[Finding]]
+LEXICON_CONFIDENCE = 0.9
+
+
+def lexicon_findings(text: str) -> list[Finding]:
+    """The lexicon's matches that context leaves standing: not negated, not past, not a relative's
+    history, not hypothetical."""
+    hits = lexicon.find(text)
+    verdicts = context.judge(text, [h.span for h in hits])
+    known = categories()
+    kept: dict[str, list[lexicon.Hit]] = {}
+    for hit, modifiers in zip(hits, verdicts, strict=True):
+        if not modifiers:
+            kept.setdefault(hit.category, []).append(hit)
+    return [
+        Finding.of(
+            known[category],
+            text,
+            [h.span for h in group],
+            confidence=LEXICON_CONFIDENCE,
+            layer="lexicon",
+            urgency=min(
+                (h.urgency or known[category].urgency for h in group),
+                key=lambda u: ("emergency", "same_day", "routine").index(u),
+            ),
+        )
+        for category, group in kept.items()
+    ]
+
+
+@dataclass
+class Triager:
+    """The lexicon with context always; the semantic layer and an LLM when they are given."""
+
+    layers: dict[str, Layer]
+
+    @classmethod
+    def build(cls, **extra: Layer | None) -> Triager:
+        return cls({"lexicon": lexicon_findings, **{k: v for k, v in extra.items() if v}})
+
+    def __call__(self, text: str) -> Triage:
+        found: list[Finding] = []
+        timings: dict[str, float] = {}
+        for name, layer in self.layers.items():
+            started = time.perf_counter()
+            found += layer(text)
+            timings[name] = time.perf_counter() - started
+        return Triage(merge(found, list(categories())), timings)
+
+
+@cache
+def default_triager() -> Triager:
+    """Lexicon and context only: what runs where no embedder is at hand."""
+    return Triager.build()
+
+
+def detect_red_flags(text: str, triage: Callable[[str], Triage] | None = None) -> list[Finding]:
+    """Every finding in `text` (by `triage`, default the lexicon and context), most urgent first."""
+    return list((triage or default_triager())(text).findings)

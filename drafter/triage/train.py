@@ -1,0 +1,139 @@
+"""Train the semantic layer's classifier: `python -m drafter.triage.train` (or `make triage-model`).
+
+Reads the train and dev splits of knowledge/eval/triage/, embeds every sentence with the bundled
+MiniLM, fits one logistic regression per category on the sentences (a sentence holding a
+message's evidence is a positive for the message's categories; every other sentence, and every
+sentence of a hard negative, is a negative), tunes each category's threshold on dev, and writes
+drafter/triage/data/semantic.npz. The same data and code give the same weights; the test split is
+never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from drafter.triage import context
+from drafter.triage.categories import categories
+from drafter.triage.semantic import MODEL_PATH, Embed, SemanticModel
+
+SETS = Path(__file__).resolve().parents[2] / "knowledge" / "eval" / "triage"
+GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
+
+
+def read(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def sentence_examples(
+    rows: Sequence[dict[str, object]], names: Sequence[str]
+) -> tuple[list[str], np.ndarray]:
+    """Sentences and their labels (sentences × categories)."""
+    texts, labels = [], []
+    index = {c: i for i, c in enumerate(names)}
+    for row in rows:
+        text = str(row["question"])
+        flags = [str(f) for f in row.get("red_flags") or [] if f in index]  # type: ignore[union-attr]
+        evidence = [str(e) for e in row.get("evidence") or []]  # type: ignore[union-attr]
+        spans = context.sentences(text) or [(0, len(text))]
+        places = [(text.find(e), text.find(e) + len(e)) for e in evidence if e and e in text]
+        for start, end in spans:
+            y = np.zeros(len(names))
+            holds = any(s < end and start < e for s, e in places) or (flags and not places)
+            if holds:
+                y[[index[f] for f in flags]] = 1
+            texts.append(text[start:end])
+            labels.append(y)
+    return texts, np.array(labels)
+
+
+def message_scores(
+    model: SemanticModel, embed: Embed, rows: Sequence[dict[str, object]]
+) -> np.ndarray:
+    """Each message's highest sentence score per category (messages × categories)."""
+    out = []
+    for row in rows:
+        text = str(row["question"])
+        spans = context.sentences(text) or [(0, len(text))]
+        out.append(model.scores(embed([text[s:e] for s, e in spans])).max(axis=0))
+    return np.array(out)
+
+
+def objective(hit: np.ndarray, labels: np.ndarray) -> float:
+    """What the thresholds trade on dev: category recall and any-flag recall of the messages with
+    a flag, against false alarms on the hard negatives (weighted twice: a false alarm costs a
+    doctor a glance, but too many and the flags stop being read)."""
+    positive = labels.any(axis=1)
+    category_recall = (hit & labels).sum() / max(labels.sum(), 1)
+    any_recall = hit[positive].any(axis=1).mean() if positive.any() else 0.0
+    false_alarms = hit[~positive].any(axis=1).mean() if (~positive).any() else 0.0
+    return float(category_recall + any_recall - 2 * false_alarms)
+
+
+def tune_thresholds(
+    scores: np.ndarray, rows: Sequence[dict[str, object]], names: Sequence[str]
+) -> np.ndarray:
+    """Thresholds by coordinate ascent on the dev objective, starting from 0.5 everywhere; ties
+    go to the lower threshold (erring towards flagging)."""
+    labels = np.array([[n in (r.get("red_flags") or []) for n in names] for r in rows])
+    thresholds = np.full(len(names), 0.5)
+    for _ in range(4):
+        for j in range(len(names)):
+            best, best_t = -np.inf, thresholds[j]
+            for t in GRID:
+                thresholds[j] = t
+                value = objective(scores >= thresholds, labels)
+                if value > best + 1e-9:
+                    best, best_t = value, t
+            thresholds[j] = best_t
+    return thresholds
+
+
+def train(embed: Embed, embedder: str, *, sets: Path = SETS, c: float = 4.0) -> SemanticModel:
+    from sklearn.linear_model import LogisticRegression
+
+    names = tuple(categories())
+    train_rows, dev_rows = read(sets / "train.jsonl"), read(sets / "dev.jsonl")
+    texts, labels = sentence_examples(train_rows, names)
+    vectors = embed(texts)
+    weights, bias = [], []
+    for j in range(len(names)):
+        if labels[:, j].sum() == 0:
+            weights.append(np.zeros(vectors.shape[1]))
+            bias.append(-10.0)
+            continue
+        fit = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+        fit.fit(vectors, labels[:, j])
+        weights.append(fit.coef_[0])
+        bias.append(float(fit.intercept_[0]))
+    untuned = SemanticModel(
+        names, np.array(weights), np.array(bias), np.full(len(names), 0.5), embedder
+    )
+    thresholds = tune_thresholds(message_scores(untuned, embed, dev_rows), dev_rows, names)
+    return SemanticModel(names, untuned.weights, untuned.bias, thresholds, embedder)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=MODEL_PATH, help="where to write the weights")
+    args = parser.parse_args(argv)
+    from drafter.core.environment import go_offline
+    from knowledge.embeddings import local_embedder
+
+    go_offline()
+    embedder = local_embedder()
+    model = train(embedder.embed, embedder.name)
+    model.save(args.out)
+    size = args.out.stat().st_size
+    print(f"wrote {args.out} ({size / 1024:.1f} KB, {len(model.categories)} categories)")
+    for name, t in zip(model.categories, model.thresholds, strict=True):
+        print(f"  {name:<28} threshold {t:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
