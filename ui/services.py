@@ -9,6 +9,7 @@ from drafter.backends.base import ChatBackend
 from drafter.core.errors import DrafterError
 from drafter.core.settings import Settings
 from drafter.services import Services
+from drafter.triage.stage import Triager
 from drafter.workflow.accounts import User, demo_password
 from drafter.workflow.doctor import Workflow
 from drafter.workflow.explainers import ExplainerQueue
@@ -40,6 +41,11 @@ def get_workflow() -> Workflow:
 
 def get_explainer_queue() -> ExplainerQueue:
     return get_services().explainer_queue()
+
+
+@st.cache_resource(show_spinner="Loading triage…")
+def get_triager() -> Triager:
+    return get_services().triager()
 
 
 @st.cache_resource(show_spinner="Loading the language model…")

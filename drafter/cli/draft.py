@@ -48,6 +48,7 @@ def cmd_draft(args: argparse.Namespace, services: Services) -> int:
         llm=llm,
         settings=services.settings,
         listener=StderrListener(live=sys.stderr.isatty() and not args.quiet),
+        triage=services.triager(),
     )
     if args.format == "json":
         print(json.dumps(draft.to_json(), indent=2, ensure_ascii=False))

@@ -114,6 +114,7 @@ def cmd_eval(args: argparse.Namespace, services: Services) -> int:
         parts=parts,
         progress=TqdmProgress(args.quiet),
         fresh=args.fresh,
+        triage=services.triager(),
     )
     json_path, html_path = write_report(report, out, others)
     run = report["run"]

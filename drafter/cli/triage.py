@@ -53,7 +53,7 @@ def cmd_triage(args: argparse.Namespace, services: Services) -> int:
     triager = services.triager()
     limit = services.settings.max_question_chars
     if args.file is None:
-        if not args.text:
+        if args.text is None:
             raise InputError("give the question's text, or --file QUESTIONS.jsonl")
         result = triager(check_query(args.text, limit))
         if args.json:
@@ -61,7 +61,7 @@ def cmd_triage(args: argparse.Namespace, services: Services) -> int:
         else:
             print(_show(result))
         return 0
-    if args.text:
+    if args.text is not None:
         raise InputError("give either the question's text or --file, not both")
     problems = 0
     for line, row in read_rows(args.file):

@@ -232,6 +232,7 @@ def _draft(services: Services, user: User, args: argparse.Namespace) -> int:
         llm=services.chat_backend(args.backend),
         settings=services.settings,
         prompts=prompts,
+        triage=services.triager(),
     )
     latest = workflow.latest(q.id)
     version = workflow.save_draft(

@@ -27,6 +27,7 @@ from drafter.drafting.specs import PART_NAMES
 from drafter.evaluation import measures, scoring
 from drafter.evaluation.sets import EvalItem, EvalSet
 from drafter.jobs.runner import ProgressListener, run_job, still_to_do
+from drafter.triage.findings import Triage
 
 if TYPE_CHECKING:
     from drafter.backends.base import ChatBackend
@@ -95,13 +96,20 @@ def draft_item(
     settings: Settings,
     prompts: PromptSet,
     parts: tuple[Part, ...] = PARTS,
+    triage: Callable[[str], Triage] | None = None,
 ) -> DraftRecord:
     """Draft one question; a refused question or a failing backend is recorded, not raised."""
     started = time.perf_counter()
     question = PatientQuestion.of(item)
     try:
         draft = draft_page(
-            question, retriever=retriever, llm=llm, settings=settings, prompts=prompts, parts=parts
+            question,
+            retriever=retriever,
+            llm=llm,
+            settings=settings,
+            prompts=prompts,
+            parts=parts,
+            triage=triage,
         )
         data = draft.to_json()
         reply_sources = min(settings.reply_sources, len(draft.sources))
@@ -190,6 +198,7 @@ def run_eval(
     progress: Progress | None = None,
     fresh: bool = False,
     threshold: float = measures.SUPPORT_THRESHOLD,
+    triage: Callable[[str], Triage] | None = None,
 ) -> dict[str, Any]:
     """Draft (resuming) and score every item; returns the report (run, aggregate, items)."""
     started, started_at = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
@@ -205,7 +214,13 @@ def run_eval(
 
     def draft_one(item: EvalItem) -> DraftRecord:
         return draft_item(
-            item, retriever=retriever, llm=llm, settings=settings, prompts=prompts, parts=parts
+            item,
+            retriever=retriever,
+            llm=llm,
+            settings=settings,
+            prompts=prompts,
+            parts=parts,
+            triage=triage,
         )
 
     records, drafted = draft_all(

@@ -12,6 +12,17 @@ from drafter.triage.categories import Category, Urgency, categories, urgency_ran
 Span = tuple[int, int]
 
 
+def union(spans: Iterable[Span]) -> tuple[Span, ...]:
+    """Overlapping or touching spans joined, in order: what the app highlights."""
+    out: list[Span] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Finding:
     category: str
@@ -34,7 +45,7 @@ class Finding:
         layer: str,
         urgency: Urgency | None = None,
     ) -> Finding:
-        ordered = tuple(sorted(set(spans)))
+        ordered = union(spans)
         start, end = ordered[0]
         return cls(
             category.id,
@@ -105,10 +116,12 @@ def merge(found: Iterable[Finding], order: list[str]) -> tuple[Finding, ...]:
     merged = []
     for category, group in by_category.items():
         best = max(group, key=lambda f: f.confidence)
-        spans = tuple(sorted({s for f in group for s in f.spans}))
+        # Word-level spans (the lexicon's) say more than a whole sentence (the semantic layer's).
+        precise = [f for f in group if f.layer != "semantic"] or group
+        spans = union(s for f in precise for s in f.spans)
         layers = "+".join(dict.fromkeys(f.layer for f in group))
         urgency = min((f.urgency for f in group), key=urgency_rank)
-        first = min(group, key=lambda f: f.spans[0])
+        first = min(precise, key=lambda f: f.spans[0])
         merged.append(
             Finding(
                 category,

@@ -66,17 +66,22 @@ class SemanticLayer:
         if not spans:
             return []
         scores = self.model.scores(self.embed([text[s:e] for s, e in spans]))
+        over = scores >= self.model.thresholds
+        # A sentence describes one emergency: of the categories over their threshold, only the
+        # one scoring furthest above it counts (a chest-pain sentence is not also a clot).
+        margin = np.where(over, scores - self.model.thresholds, -np.inf)
+        best = margin.argmax(axis=1)
         known = categories()
         found = []
         for j, category in enumerate(self.model.categories):
-            over = np.nonzero(scores[:, j] >= self.model.thresholds[j])[0]
-            if len(over) and category in known:
+            rows = [i for i in range(len(spans)) if over[i, j] and best[i] == j]
+            if rows and category in known:
                 found.append(
                     Finding.of(
                         known[category],
                         text,
-                        [spans[i] for i in over],
-                        confidence=float(scores[over, j].max()),
+                        [spans[i] for i in rows],
+                        confidence=float(scores[rows, j].max()),
                         layer="semantic",
                     )
                 )

@@ -16,6 +16,8 @@ from drafter.triage.findings import Finding, Triage, merge
 # A layer beyond the lexicon: the text in, findings out (the semantic layer, an LLM).
 Layer = Callable[[str], list[Finding]]
 LEXICON_CONFIDENCE = 0.9
+# Phones type curly quotes ("can’t"); the lexicon and termsets are written with straight ones.
+_SAME_LENGTH = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
 
 def lexicon_findings(text: str) -> list[Finding]:
@@ -55,6 +57,7 @@ class Triager:
         return cls({"lexicon": lexicon_findings, **{k: v for k, v in extra.items() if v}})
 
     def __call__(self, text: str) -> Triage:
+        text = text.translate(_SAME_LENGTH)  # spans still index the patient's own text
         found: list[Finding] = []
         timings: dict[str, float] = {}
         for name, layer in self.layers.items():

@@ -103,7 +103,7 @@ class Workflow:
         flagged_only: bool = False,
         limit: int = 500,
     ) -> list[Question]:
-        """The inbox: red-flagged questions first, then the longest waiting."""
+        """The inbox: the most urgent findings first, then the longest waiting."""
         return questions.find_questions(
             self.sessions,
             status=status,

@@ -3,6 +3,7 @@ regenerating) a question into a new version."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from drafter.backends.base import ChatBackend
@@ -10,6 +11,7 @@ from drafter.core.question import PatientQuestion
 from drafter.core.settings import Settings
 from drafter.drafting.draft import Draft, DraftListener, Part
 from drafter.drafting.pipeline import draft_page
+from drafter.triage.findings import Triage
 from drafter.workflow.accounts import User
 from drafter.workflow.doctor import Question, Version, Workflow
 from knowledge.retrieval import HybridRetriever
@@ -49,6 +51,7 @@ def draft_version(
     listener: DraftListener | None = None,
     parts: tuple[Part, ...] = ALL_PARTS,
     instruction: str | None = None,
+    triage: Callable[[str], Triage] | None = None,
 ) -> Drafted:
     """Draft (or regenerate `parts`) and save a new version, even a draft cut short by the backend.
 
@@ -62,6 +65,7 @@ def draft_version(
         listener=listener,
         parts=parts,
         instruction=instruction,
+        triage=triage,
     )
     if current is not None:  # parts not regenerated keep the doctor's current text
         for part in ALL_PARTS:

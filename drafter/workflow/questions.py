@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from drafter.core.errors import InputError
 from drafter.core.question import PatientQuestion
 from drafter.core.records import normalize_specialty
+from drafter.triage.categories import urgency_rank
 from drafter.triage.findings import Triage
 from drafter.triage.stage import detect_red_flags
 from drafter.workflow import audit, documents
@@ -52,6 +53,13 @@ class Question:
     def asker_line(self) -> str:
         who = " ".join(p for p in (self.age_group and f"{self.age_group} year old", self.sex) if p)
         return ", ".join(p for p in (self.asker, who) if p) or "age and sex not given"
+
+    @property
+    def urgency_rank(self) -> int:
+        """0 for an emergency finding, 1 same day, then routine; findings stored before triage
+        had urgencies were all emergencies."""
+        ranks = [urgency_rank(f.get("urgency", "emergency")) for f in self.red_flags]
+        return min(ranks, default=urgency_rank("routine"))
 
     def waiting(self, now: datetime | None = None) -> str:
         """How long the patient has waited, like '3 h' or '2 d'."""
@@ -139,7 +147,7 @@ def find_questions(
     flagged_only: bool = False,
     limit: int = 500,
 ) -> list[Question]:
-    """The inbox: red-flagged questions first, then the longest waiting."""
+    """The inbox: the most urgent findings first (emergency, same day), then the longest waiting."""
     query = select(QuestionRow)
     if status:
         query = query.where(QuestionRow.status == status)
@@ -152,7 +160,7 @@ def find_questions(
         found = [_question(r) for r in session.scalars(query.order_by(QuestionRow.created_at))]
     if flagged_only:
         found = [q for q in found if q.red_flags]
-    found.sort(key=lambda q: (not q.red_flags, q.created_at))
+    found.sort(key=lambda q: (q.urgency_rank, q.created_at))
     return found[:limit]
 
 

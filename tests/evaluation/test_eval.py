@@ -339,14 +339,15 @@ def test_eval_writes_the_report_with_exact_figures(
     assert 0 < knee["reference_similarity"] < 1
     assert items["chest"]["red_flags"] == {"expected": ["chest_pain"], "found": ["chest_pain"]}
     assert items["chest"]["reply"].startswith("Please go to the emergency department")
-    assert items["stroke-missed"]["red_flags"]["found"] == []
+    # the old regular expressions missed this one; triage's lexicon now finds it
+    assert items["stroke-missed"]["red_flags"]["found"][0] == "stroke"
     assert items["reflux"]["comprehensiveness"] is None
     assert len(items["reflux"]["references"]) == 2
     agg = report["aggregate"]
     assert (agg["items"], agg["complete"], agg["errors"]) == (4, 4, 0)
     assert agg["citation_validity"] == 1.0
     assert (agg["red_flag_labelled"], agg["red_flag_recall"], agg["red_flag_false_alarm_rate"]) == (
-        3, 0.5, 0.0
+        3, 1.0, 0.0
     )  # fmt: skip
     assert (agg["kqa_items"], agg["comprehensiveness"], agg["hallucination"]) == (1, 0.3333, 1.0)
     assert agg["latency_p50"] > 0

@@ -11,7 +11,7 @@ from drafter.core.errors import DrafterError
 from drafter.drafting.draft import Part
 from drafter.workflow.drafting_session import ALL_PARTS, draft_version
 from ui.components.open_question import FLASH, OpenQuestion
-from ui.services import get_llm, get_retriever, get_settings
+from ui.services import get_llm, get_retriever, get_settings, get_triager
 
 if TYPE_CHECKING:
     from streamlit.delta_generator import DeltaGenerator
@@ -54,6 +54,7 @@ def run_draft(opened: OpenQuestion, parts: tuple[Part, ...], instruction: str | 
                 listener=live,
                 parts=parts,
                 instruction=instruction,
+                triage=get_triager(),
             )
         except DrafterError as exc:
             status.update(label="Drafting failed", state="error")
