@@ -14,13 +14,14 @@ SAMPLE := $(wildcard knowledge/sample/*.jsonl)
 SHOTS  := $(abspath $(DATA)/screenshots)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-fast test-browser chromium bench lint format kb clean help
+.PHONY: run test test-fast test-browser chromium bench triage-model lint format kb clean help
 
 help:
 	@echo "make run    - install, build the sample knowledge base, start the app on http://127.0.0.1:$(PORT)"
 	@echo "make test   - install and run the whole test suite (browser tests included)"
 	@echo "make test-browser - only the real-browser tests (headless Debian chromium)"
-	@echo "make bench  - retrieval (needs ../shared/data) and local drafting benchmarks"
+	@echo "make bench  - retrieval (needs ../shared/data), local drafting and triage benchmarks"
+	@echo "make triage-model - retrain the triage classifier from knowledge/eval/triage/"
 	@echo "make lint   - ruff check, ruff format --check, mypy"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -62,6 +63,11 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/drafting.py
+	$(BIN)/python bench/triage.py
+
+# Retrain the triage classifier (drafter/triage/data/semantic.npz) from knowledge/eval/triage/.
+triage-model: $(STAMP)
+	$(BIN)/python -m drafter.triage.train
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,12 +6,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from drafter.triage import context
 from drafter.triage.categories import categories, urgency_rank
 from drafter.triage.findings import Finding, Triage, merge, union
+from drafter.triage.semantic import MODEL_PATH, SemanticModel
 from drafter.triage.stage import Triager, detect_red_flags, lexicon_findings
+from drafter.triage.train import train
+from knowledge.embeddings import Embedder
 from tests.conftest import RunCli, WriteJsonl
 
 
@@ -173,3 +177,21 @@ def test_eval_triage_reports_recall_false_alarms_and_the_missed_cases(
     assert len(report["skipped_lines"]) == 1
     assert ":4:" in report["skipped_lines"][0]
     assert report["latency_ms"]["p95"] is not None
+
+
+def test_the_shipped_classifier_knows_every_category_and_is_small() -> None:
+    model = SemanticModel.load()
+    assert model is not None
+    assert model.categories == tuple(categories())
+    assert model.embedder == "local:all-MiniLM-L6-v2"
+    assert MODEL_PATH.stat().st_size < 64 * 1024
+    assert ((model.thresholds > 0) & (model.thresholds < 1)).all()
+
+
+def test_retraining_reproduces_the_shipped_classifier(embedder: Embedder) -> None:
+    """`python -m drafter.triage.train` on the repo's splits gives the weights that are shipped."""
+    shipped = SemanticModel.load()
+    assert shipped is not None
+    again = train(embedder.embed, embedder.name)
+    assert np.allclose(again.weights, shipped.weights, atol=2e-3)
+    assert np.allclose(again.thresholds, shipped.thresholds)
