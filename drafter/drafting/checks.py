@@ -99,3 +99,30 @@ def clean_title(text: str) -> str:
     line = next((ln for ln in text.strip().splitlines() if ln.strip()), "")
     line = re.sub(r"^(title:\s*|#+\s*)", "", line.strip(), flags=re.I)
     return line.strip().strip("\"“”'*").rstrip(".").strip()
+
+
+# Emergency advice in a draft: what a reply says when it sends the patient to urgent care now.
+_EMERGENCY_ADVICE = re.compile(
+    r"\b(emergency (department|room|services)|\bA&E\b|call (an ambulance|911|999|112)|"
+    r"call your local emergency number|go to (the )?(hospital|ER)\b[^.]{0,20}\b(now|immediately|"
+    r"right away|straight away)|seek (emergency|urgent) (care|help|medical (help|attention)) "
+    r"(now|immediately|right away|straight away))",
+    re.I,
+)
+
+
+def urgency_problems(texts: dict[str, str], flagged: bool, advice: str = "") -> list[str]:
+    """Where a draft disagrees with triage: emergency advice when triage found no red flag, or a
+    flagged question whose reply lacks the urgent advice. Marked for the doctor, never rewritten
+    here (the reply's urgent sentence is added by its finish step)."""
+    problems = []
+    if not flagged:
+        for part, text in texts.items():
+            if (match := _EMERGENCY_ADVICE.search(text)) is not None:
+                problems.append(
+                    f"{part}: says “{match.group(0)}” but triage found no red flag; check that "
+                    "the patient needs emergency care"
+                )
+    elif advice and "reply" in texts and advice.lower() not in texts["reply"].lower():
+        problems.append("reply: the question is flagged but the reply lacks the urgent advice")
+    return problems

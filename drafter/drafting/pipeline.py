@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from drafter.backends.base import ChatBackend, GenerationError
 from drafter.core.question import PatientQuestion
 from drafter.core.records import Filters
+from drafter.drafting.checks import urgency_problems
 from drafter.drafting.citations import check_citations
 from drafter.drafting.draft import Draft, DraftListener, Part, SilentListener
 from drafter.drafting.generation import complete_checked
@@ -119,6 +120,11 @@ def draft_page(
                 return draft
         setattr(draft, spec.name, spec.finish(output, page))
         draft.problems += [f"{spec.name}: {p}" for p in problems]
+    draft.problems += urgency_problems(
+        {part: getattr(draft, part) for part in parts if part != "title"},
+        flagged=bool(draft.red_flags),
+        advice=draft.red_flags[0].advice if draft.red_flags else "",
+    )
     with _stage(draft, "citations", listener):
         for spec in (s for s in PART_SPECS if s.cited):
             cited = len(spec.sources.pick(draft.sources, settings))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.components.open_question import FLASH, OpenQuestion
-from ui.components.widgets import red_flag_banner, show_flash
+from ui.components.widgets import highlighted, red_flag_banner, show_flash
 
 
 def question_header(opened: OpenQuestion) -> None:
@@ -14,7 +14,7 @@ def question_header(opened: OpenQuestion) -> None:
     st.page_link("views/inbox.py", label="Back to the inbox", icon=":material/arrow_back:")
     st.title(f"Question #{question.id}")
     with st.container(border=True):
-        st.write(question.text)
+        st.html(highlighted(question.text, question.red_flags))
         st.caption(
             f"{question.asker_line} · {question.specialty or 'specialty not set'} · "
             f"waiting {question.waiting()} · {question.status}"

@@ -3,6 +3,7 @@ last action's message and the regenerate instruction."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -10,6 +11,7 @@ import streamlit as st
 
 from drafter.core.errors import DrafterError, EditConflictError
 from drafter.core.records import Hit
+from drafter.triage.findings import union
 
 SPECIALTIES = [
     "Cardiology", "Dermatology", "Gastroenterology", "Neurology", "Obstetrics and Gynecology",
@@ -36,6 +38,20 @@ def show_faq(hit: Hit) -> None:
     with st.expander(f"{hit.title} ({hit.specialty or 'general'}) · score {hit.score:.3f}"):
         st.caption(hit.why)
         st.markdown(hit.text)
+
+
+def highlighted(text: str, flags: list[dict[str, Any]]) -> str:
+    """The patient's text as inert HTML (escaped, line breaks kept) with the words triage found
+    marked: the doctor sees at a glance what raised each flag."""
+    spans = union(
+        (int(a), int(b)) for f in flags for a, b in f.get("spans", []) if 0 <= a < b <= len(text)
+    )
+    out, last = [], 0
+    for start, end in spans:
+        out += [html.escape(text[last:start]), f"<mark>{html.escape(text[start:end])}</mark>"]
+        last = end
+    out.append(html.escape(text[last:]))
+    return "<div class='patient-text'>" + "".join(out).replace("\n", "<br>") + "</div>"
 
 
 def red_flag_banner(flags: list[dict[str, Any]]) -> None:
