@@ -32,6 +32,8 @@ from tests.conftest import RunCli, WriteJsonl
         ("I can't feel the toilet paper when I wipe", "can't feel the toilet paper", set()),
         ("I don't have chest pain but my arm is numb and weak", "arm is numb and weak", set()),
         ("I had a stroke 5 years ago and now my face is drooping", "face is drooping", set()),
+        ("Had a stroke in 2012, now I sleep badly", "stroke", {"historical"}),
+        ("In 2019 I had chest pain and an angiogram", "chest pain", {"historical"}),
     ],
 )
 def test_context_is_judged_per_clause(text: str, words: str, modifiers: set[str]) -> None:
