@@ -104,6 +104,7 @@ def _eval_arguments(p: argparse.ArgumentParser) -> None:
 def cmd_eval_triage(args: argparse.Namespace, services: Services) -> int:
     from drafter.evaluation.sets import load_eval_set
     from drafter.evaluation.triage import evaluate_triage, format_report
+    from drafter.triage.stage import Triager
 
     evalset = load_eval_set(args.set)
     triager = services.triager()
@@ -114,7 +115,7 @@ def cmd_eval_triage(args: argparse.Namespace, services: Services) -> int:
             raise InputError(
                 f"--layers takes a list of {', '.join(triager.layers)}; got {args.layers!r}"
             )
-        triager = type(triager)({name: triager.layers[name] for name in wanted})
+        triager = Triager({name: triager.layers[name] for name in wanted})
     triager("warm up")  # load the models before the clock starts
     report = evaluate_triage(evalset, triager, progress=TqdmProgress(args.quiet or args.json))
     print(json.dumps(report, indent=2) if args.json else format_report(report))

@@ -37,7 +37,12 @@ def evaluate_triage(
         if set(item.red_flags or ()) - set(result.categories)
     ]  # fmt: skip
     false_alarms = [
-        {"id": item.id, "found": [f.to_json() for f in result.findings], "question": item.question}
+        {
+            "id": item.id,
+            "found": result.categories,
+            "question": item.question,
+            "findings": [f.to_json() for f in result.findings],
+        }
         for item, result in rows
         if not item.red_flags and result.findings
     ]
@@ -80,9 +85,9 @@ def format_report(report: dict[str, Any]) -> str:
     for title, cases in (("missed", report["missed"]), ("false alarms", report["false_alarms"])):
         lines += ["", f"{title} ({len(cases)}):"]
         for case in cases:
-            found = case["found"]
-            names = [f["category"] if isinstance(f, dict) else f for f in found]
-            lines.append(f"  {case['id']}: expected {case.get('expected', [])}, found {names}")
+            lines.append(
+                f"  {case['id']}: expected {case.get('expected', [])}, found {case['found']}"
+            )
             lines.append(f"    {case['question'][:160]}")
     for line in report["skipped_lines"]:
         lines.append(f"skipped: {line}")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from drafter.triage import context, lexicon
-from drafter.triage.categories import categories
+from drafter.triage.categories import categories, urgency_rank
 from drafter.triage.findings import Finding, Triage, merge
 
 # A layer beyond the lexicon: the text in, findings out (the semantic layer, an LLM).
@@ -37,10 +37,7 @@ def lexicon_findings(text: str) -> list[Finding]:
             [h.span for h in group],
             confidence=LEXICON_CONFIDENCE,
             layer="lexicon",
-            urgency=min(
-                (h.urgency or known[category].urgency for h in group),
-                key=lambda u: ("emergency", "same_day", "routine").index(u),
-            ),
+            urgency=min((h.urgency or known[category].urgency for h in group), key=urgency_rank),
         )
         for category, group in kept.items()
     ]

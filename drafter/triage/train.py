@@ -44,7 +44,8 @@ def sentence_examples(
         flags = [str(f) for f in row.get("red_flags") or [] if f in index]
         evidence = [str(e) for e in row.get("evidence") or []]
         spans = context.sentences(text) or [(0, len(text))]
-        places = [(text.find(e), text.find(e) + len(e)) for e in evidence if e and e in text]
+        starts = [(text.find(e), len(e)) for e in evidence if e]
+        places = [(start, start + n) for start, n in starts if start >= 0]
         for start, end in spans:
             y = np.zeros(len(names))
             holds = any(s < end and start < e for s, e in places) or (flags and not places)
