@@ -38,6 +38,6 @@ def categories() -> dict[str, Category]:
     return out
 
 
-def urgency_rank(urgency: str) -> int:
+def urgency_rank(urgency: str | None) -> int:
     """0 for emergency, 1 for same day, 2 for routine: what the inbox sorts by."""
     return URGENCIES.index(urgency) if urgency in URGENCIES else len(URGENCIES)  # type: ignore[arg-type]
