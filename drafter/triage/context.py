@@ -5,6 +5,7 @@ symptoms *now* ("my mum suddenly can't get her words out") stay a finding."""
 
 from __future__ import annotations
 
+import re
 import threading
 import tomllib
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ _KEYS = {
     "pseudo": "pseudo_negations",
     "termination": "termination",
 }
+_WORD = re.compile(r"[\w'’-]+")
 _LOCK = threading.Lock()  # a spaCy pipeline is not safe to share between threads mid-call
 
 
@@ -84,6 +86,15 @@ def judge(text: str, spans: Sequence[Span]) -> list[set[str]]:
         key = (piece.start_char, piece.end_char) if piece is not None else (start, end)
         out.append(verdicts.get(key, set()))
     return out
+
+
+def current_words(text: str, spans: Sequence[Span]) -> list[str]:
+    """For each span of `text` (a sentence), its words that no modifier applies to: what it says
+    of the patient now. "No numbness, just back ache" keeps "No, just back ache"; "my grandad had
+    a brain bleed years ago" keeps "my grandad had"; a sentence all in context keeps nothing."""
+    words = [[(m.start(), m.end()) for m in _WORD.finditer(text, s, e)] for s, e in spans]
+    verdicts = iter(judge(text, [w for group in words for w in group]))
+    return [" ".join(text[a:b] for a, b in group if not next(verdicts)) for group in words]
 
 
 def sentences(text: str) -> list[Span]:

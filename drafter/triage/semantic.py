@@ -13,7 +13,7 @@ import numpy as np
 
 from drafter.triage import context
 from drafter.triage.categories import DATA, categories
-from drafter.triage.findings import Finding
+from drafter.triage.findings import Finding, Span
 
 MODEL_PATH = DATA / "semantic.npz"
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -55,6 +55,19 @@ class SemanticModel:
         """Each row's probability for each category (sentences × categories)."""
         return 1.0 / (1.0 + np.exp(-(vectors @ self.weights.T + self.bias)))
 
+    def sentence_scores(self, text: str, embed: Embed) -> tuple[list[Span], np.ndarray]:
+        """The text's sentences and each one's scores, read as context leaves it: the words
+        negated, past, a relative's history or hypothetical are taken out before embedding, so
+        "no numbness down below" is not scored as numbness and a sentence all in context scores
+        nothing."""
+        spans = context.sentences(text) or [(0, len(text))]
+        current = context.current_words(text, spans)
+        scores = np.zeros((len(spans), len(self.categories)))
+        rows = [i for i, words in enumerate(current) if words]
+        if rows:
+            scores[rows] = self.scores(embed([current[i] for i in rows]))
+        return spans, scores
+
 
 @dataclass
 class SemanticLayer:
@@ -62,10 +75,9 @@ class SemanticLayer:
     embed: Embed
 
     def __call__(self, text: str) -> list[Finding]:
-        spans = context.sentences(text)
-        if not spans:
+        if not text.strip():
             return []
-        scores = self.model.scores(self.embed([text[s:e] for s, e in spans]))
+        spans, scores = self.model.sentence_scores(text, self.embed)
         over = scores >= self.model.thresholds
         # A sentence describes one emergency: of the categories over their threshold, only the
         # one scoring furthest above it counts (a chest-pain sentence is not also a clot).

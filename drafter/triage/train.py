@@ -22,6 +22,7 @@ import numpy as np
 from drafter.triage import context
 from drafter.triage.categories import categories
 from drafter.triage.semantic import MODEL_PATH, Embed, SemanticModel
+from drafter.triage.stage import lexicon_findings
 
 SETS = Path(__file__).resolve().parents[2] / "knowledge" / "eval" / "triage"
 GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
@@ -60,12 +61,7 @@ def message_scores(
     model: SemanticModel, embed: Embed, rows: Sequence[dict[str, Any]]
 ) -> np.ndarray:
     """Each message's highest sentence score per category (messages × categories)."""
-    out = []
-    for row in rows:
-        text = str(row["question"])
-        spans = context.sentences(text) or [(0, len(text))]
-        out.append(model.scores(embed([text[s:e] for s, e in spans])).max(axis=0))
-    return np.array(out)
+    return np.array([model.sentence_scores(str(r["question"]), embed)[1].max(axis=0) for r in rows])
 
 
 def rates(hit: np.ndarray, labels: np.ndarray) -> tuple[float, float, float]:
@@ -84,22 +80,26 @@ def tune_thresholds(
     names: Sequence[str],
     *,
     budget: float = FALSE_ALARM_BUDGET,
+    found: np.ndarray | None = None,
 ) -> np.ndarray:
     """Thresholds that buy the most dev recall within a false-alarm budget on dev's messages
     without a flag: start every category at the top of the grid and, greedily, lower the one
-    whose next step gains the most recall while the added false alarms stay within the budget."""
+    whose next step gains the most recall while the added false alarms stay within the budget.
+    `found` (messages × categories) is what the other layers already flag: recall they have is
+    no gain, and a false alarm they raise costs nothing more."""
     labels = np.array([[n in (r.get("red_flags") or []) for n in names] for r in rows])
+    found = np.zeros_like(labels) if found is None else found
     steps = np.full(len(names), len(GRID) - 1)
     # Some messages without a flag score over any threshold (a past stroke reads like a stroke
     # to a sentence embedding): the budget is what lowering thresholds may add to those.
-    allowed = rates(scores >= GRID[steps], labels)[2] + budget
+    allowed = rates(found | (scores >= GRID[steps]), labels)[2] + budget
     while True:
-        base = sum(rates(scores >= GRID[steps], labels)[:2])
+        base = sum(rates(found | (scores >= GRID[steps]), labels)[:2])
         best, choice = 0.0, None
         for j in np.nonzero(steps > 0)[0]:
             trial = steps.copy()
             trial[j] -= 1
-            category, any_flag, false_alarms = rates(scores >= GRID[trial], labels)
+            category, any_flag, false_alarms = rates(found | (scores >= GRID[trial]), labels)
             gain = category + any_flag - base
             if false_alarms <= allowed + 1e-9 and gain > best + 1e-9:
                 best, choice = gain, j
@@ -143,7 +143,13 @@ def train(
     untuned = SemanticModel(
         names, np.array(weights), np.array(bias), np.full(len(names), 0.5), embedder
     )
-    thresholds = tune_thresholds(message_scores(untuned, embed, dev_rows), dev_rows, names)
+    # Tuned for what the semantic layer adds to the lexicon, the layer it runs beside.
+    found = np.array(
+        [[n in {f.category for f in lexicon_findings(str(r["question"]))} for n in names]
+         for r in dev_rows]
+    )  # fmt: skip
+    scores = message_scores(untuned, embed, dev_rows)
+    thresholds = tune_thresholds(scores, dev_rows, names, found=found)
     return SemanticModel(names, untuned.weights, untuned.bias, thresholds, embedder)
 
 
