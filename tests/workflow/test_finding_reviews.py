@@ -10,31 +10,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from drafter.core.errors import InputError, PermissionDeniedError
-from drafter.triage.categories import categories
-from drafter.triage.findings import Finding, Triage
 from drafter.workflow.doctor import Question, Workflow
 from drafter.workflow.finding_reviews import MAX_REASON_CHARS, current_verdicts
-from tests.support.workflow_kit import Desk, actions
+from tests.support.workflow_kit import Desk, actions, fixed_triage
 
 CHEST = "Since this morning I have crushing chest pain and I cannot breathe properly."
-
-
-def fixed_triage(question: str) -> Triage:
-    """Two findings at known words, whatever the lexicon of the day finds."""
-    found = []
-    for category, words in (("chest_pain", "crushing chest pain"), ("breathing", "cannot breathe")):
-        if words in question:
-            start = question.index(words)
-            found.append(
-                Finding.of(
-                    categories()[category],
-                    question,
-                    [(start, start + len(words))],
-                    confidence=0.9,
-                    layer="lexicon",
-                )
-            )
-    return Triage(tuple(found))
 
 
 @pytest.fixture
