@@ -130,7 +130,7 @@ def current_verdicts(reviews: Iterable[FindingReview]) -> dict[str, FindingRevie
     return {r.category: r for r in sorted(reviews, key=lambda r: r.id)}
 
 
-def _evidence(text: str, finding: dict[str, Any]) -> list[str]:
+def finding_words(text: str, finding: dict[str, Any]) -> list[str]:
     """The patient's words of a finding: its spans' text, or the stored `matched` words."""
     words = [
         text[a:b].strip() for a, b in finding.get("spans", []) if 0 <= int(a) < int(b) <= len(text)
@@ -144,7 +144,7 @@ def labelled_line(question: QuestionRow, verdicts: dict[str, FindingReview]) -> 
     findings = {finding_category(f): f for f in question.red_flags}
     confirmed = [c for c in findings if c in verdicts and verdicts[c].verdict == "confirmed"]
     dismissed = [verdicts[c] for c in findings if c in verdicts and c not in confirmed]
-    evidence = [w for c in confirmed for w in _evidence(question.text, findings[c])]
+    evidence = [w for c in confirmed for w in finding_words(question.text, findings[c])]
     line: dict[str, Any] = {
         "id": f"q{question.id}",
         "question": question.text,
