@@ -126,15 +126,14 @@ def list_reviews(sessions: sessionmaker[Session], question_id: int) -> list[Find
 
 
 def current_verdicts(reviews: Iterable[FindingReview]) -> dict[str, FindingReview]:
-    """The newest review of each category (reviews oldest first, as `list_reviews` gives them)."""
+    """The newest review (the highest id) of each category, in whatever order they are given."""
     return {r.category: r for r in sorted(reviews, key=lambda r: r.id)}
 
 
 def finding_words(text: str, finding: dict[str, Any]) -> list[str]:
     """The patient's words of a finding: its spans' text, or the stored `matched` words."""
-    words = [
-        text[a:b].strip() for a, b in finding.get("spans", []) if 0 <= int(a) < int(b) <= len(text)
-    ]
+    spans = [(int(a), int(b)) for a, b in finding.get("spans", [])]
+    words = [text[a:b].strip() for a, b in spans if 0 <= a < b <= len(text)]
     matched = str(finding.get("matched") or "")
     return [w for w in words if w] or ([matched] if matched and matched in text else [])
 

@@ -82,8 +82,10 @@ def findings_review(opened: OpenQuestion) -> None:
     workflow = opened.workflow
     current = current_verdicts(workflow.finding_reviews(opened.id))
     st.subheader("Triage findings")
-    for finding in flags:
-        category = finding_category(finding)
+    by_category: dict[str, dict[str, Any]] = {}
+    for flag in flags:  # one card (and one form key) per category, even in old stored findings
+        by_category.setdefault(finding_category(flag), flag)
+    for category, finding in by_category.items():
         review = current.get(category)
         verdict = (
             verdict_line(review, workflow.display_name(review.reviewed_by))
