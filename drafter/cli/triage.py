@@ -1,5 +1,6 @@
 """Triage from the command line: the findings of one question or of a file of questions
-(`triage`), and triage measured on a labelled set (`eval-triage`)."""
+(`triage`; `triage export` writes the doctors' reviewed findings, see `triage_export`), and triage
+measured on a labelled set (`eval-triage`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from drafter.cli.progress import TqdmProgress
 from drafter.cli.registry import command
+from drafter.cli.triage_export import export_reviews
 from drafter.core.errors import InputError
 from knowledge.importers import ImportIssue, read_rows
 from knowledge.retrieval import check_query
@@ -21,13 +23,20 @@ if TYPE_CHECKING:
 
 
 def _triage_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("text", nargs="?", help="the patient's question (or use --file)")
+    p.add_argument(
+        "text",
+        nargs="?",
+        metavar="TEXT|export",
+        help="the patient's question (or use --file); the word `export` writes the doctors' "
+        "confirmed and dismissed findings instead",
+    )
     p.add_argument(
         "--file",
         type=Path,
         help="a JSON Lines file of questions: reads `question` (and `id`) of each line",
     )
     p.add_argument("--json", action="store_true", help="JSON (with --file: one line per input)")
+    p.add_argument("--out", type=Path, help="with export: write to this file instead of stdout")
 
 
 def _show(result: Triage) -> str:
@@ -46,10 +55,16 @@ def _show(result: Triage) -> str:
     description="Prints each finding: category, urgency, the patient's words that triggered it "
     "(character spans in --json), a confidence and the layer that found it. With --file, one "
     'JSON line per input line ({"id": ..., "findings": [...]}); a broken line is reported '
-    "with its number and the rest are triaged.",
+    "with its number and the rest are triaged. `drafter triage export [--out FILE]` writes "
+    "every question a doctor reviewed as a labelled set for eval-triage: `red_flags` the "
+    "confirmed categories, `dismissed` the others with their reasons.",
     arguments=_triage_arguments,
 )
 def cmd_triage(args: argparse.Namespace, services: Services) -> int:
+    if args.text == "export" and args.file is None:
+        return export_reviews(args.out, services)
+    if args.out is not None:
+        raise InputError("--out goes with `drafter triage export`")
     triager = services.triager()
     limit = services.settings.max_question_chars
     if args.file is None:

@@ -30,6 +30,7 @@ Action = Literal[
     "edit",
     "approve_reply",
     "approve_explainer",
+    "review_finding",
     "generate_explainers",
     "rate",
     "manage_users",
@@ -42,6 +43,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     "edit": frozenset({"doctor", "editor"}),
     "approve_reply": frozenset({"doctor"}),
     "approve_explainer": frozenset({"editor"}),  # also edits the More Info queue
+    "review_finding": frozenset({"doctor"}),  # confirm or dismiss a triage finding
     "generate_explainers": frozenset({"editor", "admin"}),  # `drafter explain` batches
     "rate": frozenset({"reviewer"}),
     "manage_users": frozenset({"admin"}),

@@ -4,8 +4,9 @@ Every method takes the acting user, checks the role first (`accounts.require`) a
 event in the same transaction as the change. Text is never overwritten: each draft, regeneration
 and saved edit is a new numbered version (`documents`), and a save based on an old version is kept
 too. `Workflow` is what callers use: it saves drafts and edits and approves them here, and hands
-the inbox to `questions`, accounts to `accounts`, ratings to `ratings` and the log to `audit`; the
-records (Version, Approval, ApprovedPage) are in `drafts`.
+the inbox to `questions`, accounts to `accounts`, ratings to `ratings`, the doctors' verdicts on
+triage findings to `finding_reviews` and the log to `audit`; the records (Version, Approval,
+ApprovedPage) are in `drafts`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from drafter.core.errors import InputError
 from drafter.drafting.draft import Draft
 from drafter.triage.findings import Triage
-from drafter.workflow import accounts, audit, questions, ratings
+from drafter.workflow import accounts, audit, finding_reviews, questions, ratings
 from drafter.workflow.accounts import Action, User, require
 from drafter.workflow.audit import AuditEvent
 from drafter.workflow.documents import Documents
@@ -36,6 +37,7 @@ from drafter.workflow.drafts import (
     VersionKind,
     prompt_refs,
 )
+from drafter.workflow.finding_reviews import FindingReview, LabelledSet
 from drafter.workflow.questions import STATUSES, Question
 from drafter.workflow.ratings import RatedVersion, StoredRating
 from drafter.workflow.tables import ApprovalRow, QuestionRow, VersionRow
@@ -45,6 +47,7 @@ __all__ = [
     "STATUSES",
     "Approval",
     "ApprovedPage",
+    "FindingReview",
     "Part",
     "Publisher",
     "Question",
@@ -118,6 +121,24 @@ class Workflow:
 
     def counts(self) -> dict[str, int]:
         return questions.count_by_status(self.sessions)
+
+    # --- the doctor's verdicts on triage findings (see `finding_reviews`) -----------------------
+
+    def review_finding(
+        self, user: User, question_id: int, category: str, verdict: str, reason: str = ""
+    ) -> FindingReview:
+        """Confirm or dismiss (with a reason) one finding; the finding itself is never changed."""
+        return finding_reviews.add_review(
+            self.sessions, user, question_id, category, verdict, reason
+        )
+
+    def finding_reviews(self, question_id: int) -> list[FindingReview]:
+        """Every verdict on the question's findings, oldest first (the newest one counts)."""
+        return finding_reviews.list_reviews(self.sessions, question_id)
+
+    def reviewed_findings(self) -> LabelledSet:
+        """The reviewed questions as a triage labelled set (`drafter triage export`)."""
+        return finding_reviews.labelled_set(self.sessions)
 
     # --- versions -------------------------------------------------------------------------------
 

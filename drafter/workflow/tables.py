@@ -1,8 +1,8 @@
 """The workflow's tables. Alembic migrations in `drafter/migrations/` create and upgrade them.
 
 Nothing here is ever updated in place except the status of a question or a queued explainer and a
-user's password: draft text lives in numbered versions, approvals and ratings are new rows, the
-audit log is append-only.
+user's password: draft text lives in numbered versions, approvals, ratings and the doctors' reviews
+of triage findings are new rows, the audit log is append-only.
 """
 
 from __future__ import annotations
@@ -174,3 +174,19 @@ class ExplainerDecisionRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FindingReviewRow(Base):
+    """A doctor's verdict on one triage finding of a question (append-only: the newest row per
+    category is the current verdict; the question's stored `red_flags` are never changed)."""
+
+    __tablename__ = "finding_reviews"
+    __table_args__ = (Index("ix_finding_reviews_question", "question_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    category: Mapped[str] = mapped_column(String(80))
+    verdict: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,5 +1,6 @@
 """Helpers for the workflow tests: a database with one user of each role (and a second editor),
-built once per session and copied per test, since argon2 hashes each password in about 0.3 s."""
+built once per session and copied per test, since argon2 hashes each password in about 0.3 s; a
+triage with fixed findings for tests of what happens to them."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 
 from drafter.core.question import PatientQuestion
 from drafter.drafting.draft import Draft
+from drafter.triage.categories import categories
+from drafter.triage.findings import Finding, Triage
 from drafter.workflow.accounts import SYSTEM, User
 from drafter.workflow.database import open_database
 from drafter.workflow.doctor import Publisher, Question, Version, Workflow
@@ -115,3 +118,21 @@ def drafted(desk: Desk, text: str = QUESTION, **kw: Any) -> tuple[Question, Vers
 
 def actions(workflow: Workflow, **kw: Any) -> list[str]:
     return [e.action for e in workflow.audit(**kw)]
+
+
+def fixed_triage(question: str) -> Triage:
+    """Two findings at known words, whatever the lexicon of the day finds."""
+    found = []
+    for category, words in (("chest_pain", "crushing chest pain"), ("breathing", "cannot breathe")):
+        if words in question:
+            start = question.index(words)
+            found.append(
+                Finding.of(
+                    categories()[category],
+                    question,
+                    [(start, start + len(words))],
+                    confidence=0.9,
+                    layer="lexicon",
+                )
+            )
+    return Triage(tuple(found))

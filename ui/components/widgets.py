@@ -55,11 +55,11 @@ def highlighted(text: str, flags: list[dict[str, Any]]) -> str:
 
 
 def red_flag_banner(flags: list[dict[str, Any]]) -> None:
-    """Red flags come first on every page that shows a question."""
+    """Red flags come first on every page that shows a question. The patient's words are not
+    repeated here: st.error renders Markdown, so they are shown escaped with the findings."""
     for flag in flags:
         st.error(
-            f"**Red flag: {flag['label']}** — the patient wrote “{flag['matched']}”. "
-            "The reply must tell them to seek urgent care first.",
+            f"**Red flag: {flag['label']}**. The reply must tell them to seek urgent care first.",
             icon=":material/emergency:",
         )
 
