@@ -55,22 +55,31 @@ def _json_values(reply: str) -> Iterator[Any]:
             continue
 
 
+def _findings_list(value: Any) -> list[dict[str, Any]] | None:
+    """The list of objects a JSON value is or holds (one object, or an object around a list)."""
+    if isinstance(value, dict):
+        value = (
+            [value]
+            if "category" in value
+            else next((v for v in value.values() if isinstance(v, list)), None)
+        )
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+        return value
+    return None
+
+
 def parse_reply(reply: str) -> list[tuple[str, str]]:
-    """(category as written, the quoted words) from the model's reply: the first JSON list in it,
-    or one object, or an object holding a list; UnreadableReply when there is none."""
+    """(category as written, the quoted words) from the model's reply: the first list of objects
+    in it, fenced or with chatter around it; UnreadableReply when there is none."""
     for value in _json_values(reply):
-        if isinstance(value, dict) and "category" not in value:
-            value = next((v for v in value.values() if isinstance(v, list)), None)
-        elif isinstance(value, dict):
-            value = [value]
-        if isinstance(value, list):
-            items = [i for i in value if isinstance(i, dict)]
+        items = _findings_list(value)
+        if items is not None:
             return [(str(i.get("category", "")), str(i.get("words") or "")) for i in items]
     raise UnreadableReply(f"the model's triage reply is not a JSON list: {cut(reply, 80)!r}")
 
 
 def _complete_list(text: str) -> bool:
-    return any(isinstance(v, list) for v in _json_values(text))
+    return any(_findings_list(v) is not None for v in _json_values(text))
 
 
 def known_category(name: str) -> Category | None:
