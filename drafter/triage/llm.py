@@ -115,7 +115,7 @@ def locate(words: str, text: str) -> Span | None:
     return best[1] if best else None
 
 
-@dataclass
+@dataclass(frozen=True)
 class LLMLayer:
     """`text -> findings` by the chat model; a failed call, a timeout or an unreadable reply
     raises (the Triager records it and keeps the other layers' findings).
