@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from drafter.backends.base import ChatBackend
-    from drafter.triage.stage import Triager
+    from drafter.triage.stage import Layer, Triager
     from drafter.workflow.doctor import Publisher, Workflow
     from drafter.workflow.explainers import ExplainerPublisher, ExplainerQueue
     from knowledge.embeddings import Embedder
@@ -93,21 +93,36 @@ class Services:
     # --- triage ---------------------------------------------------------------------------
 
     def triager(self) -> Triager:
-        """Triage with its lexicon and context, and the semantic layer on the configured
-        embedder when its shipped classifier was trained on that embedder."""
-        from drafter.triage.semantic import SemanticLayer, SemanticModel
+        """Triage with its lexicon and context, the semantic layer when it can run, and the
+        chat model as the LLM layer when DRAFTER_TRIAGE_LLM is on."""
         from drafter.triage.stage import Triager
 
-        def build() -> Triager:
-            model = SemanticModel.load()
-            if model is None:
-                return Triager.build()
-            embedder = self.embedder()
-            if embedder.name != model.embedder:
-                return Triager.build()
-            return Triager.build(semantic=SemanticLayer(model, embedder.embed))
+        return self._once(
+            "triager", lambda: Triager.build(semantic=self._semantic_layer(), llm=self._llm_layer())
+        )
 
-        return self._once("triager", build)
+    def _semantic_layer(self) -> Layer | None:
+        """The semantic layer on the configured embedder, when its shipped classifier was
+        trained on that embedder."""
+        from drafter.triage.semantic import SemanticLayer, SemanticModel
+
+        model = SemanticModel.load()
+        if model is None:
+            return None
+        embedder = self.embedder()
+        return SemanticLayer(model, embedder.embed) if embedder.name == model.embedder else None
+
+    def _llm_layer(self) -> Layer | None:
+        """The chat model as a triage layer, when DRAFTER_TRIAGE_LLM is on; a remote backend is
+        sent the text with identifiers redacted, as drafting sends it."""
+        if not self.settings.triage_llm:
+            return None
+        from drafter.drafting.untrusted import redact
+        from drafter.triage.llm import LLMLayer
+
+        backend = self.chat_backend()
+        outgoing = (lambda text: redact(text)[0]) if backend.remote else None
+        return LLMLayer(backend, timeout=self.settings.request_timeout, outgoing=outgoing)
 
     # --- the model --------------------------------------------------------------------------
 

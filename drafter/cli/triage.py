@@ -8,7 +8,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from drafter.cli.progress import TqdmProgress
 from drafter.cli.registry import command
@@ -40,24 +40,32 @@ def _triage_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _show(result: Triage) -> str:
-    if not result.findings:
-        return "no red flags found"
-    lines = []
+    lines = [] if result.findings else ["no red flags found"]
     for f in result.findings:
         lines.append(f"{f.urgency.upper():<10} {f.label} [{f.category}]")
         lines.append(f"           “{f.matched}” (found by {f.layer}, confidence {f.confidence})")
+    for layer, error in result.errors.items():
+        lines.append(f"(the {layer} layer failed, its findings are missing: {error})")
     return "\n".join(lines)
+
+
+def _record(result: Triage) -> dict[str, Any]:
+    """The JSON of one triage: its findings, and `errors` by layer when a layer failed."""
+    record: dict[str, Any] = {"findings": [f.to_json() for f in result.findings]}
+    return {**record, "errors": result.errors} if result.errors else record
 
 
 @command(
     "triage",
     help="find red flags in a patient's question (before anything else runs)",
     description="Prints each finding: category, urgency, the patient's words that triggered it "
-    "(character spans in --json), a confidence and the layer that found it. With --file, one "
-    'JSON line per input line ({"id": ..., "findings": [...]}); a broken line is reported '
-    "with its number and the rest are triaged. `drafter triage export [--out FILE]` writes "
-    "every question a doctor reviewed as a labelled set for eval-triage: `red_flags` the "
-    "confirmed categories, `dismissed` the others with their reasons.",
+    "(character spans in --json), a confidence and the layer that found it; a layer that "
+    "failed (the LLM layer's model server, say) is named with why, and --json adds "
+    '"errors": {layer: why}. With --file, one JSON line per input line ({"id": ..., '
+    '"findings": [...]}); a broken line is reported with its number and the rest are triaged. '
+    "`drafter triage export [--out FILE]` writes every question a doctor reviewed as a "
+    "labelled set for eval-triage: `red_flags` the confirmed categories, `dismissed` the "
+    "others with their reasons.",
     arguments=_triage_arguments,
 )
 def cmd_triage(args: argparse.Namespace, services: Services) -> int:
@@ -72,7 +80,7 @@ def cmd_triage(args: argparse.Namespace, services: Services) -> int:
             raise InputError("give the question's text, or --file QUESTIONS.jsonl")
         result = triager(check_query(args.text, limit))
         if args.json:
-            print(json.dumps({"findings": [f.to_json() for f in result.findings]}))
+            print(json.dumps(_record(result)))
         else:
             print(_show(result))
         return 0
@@ -92,7 +100,7 @@ def cmd_triage(args: argparse.Namespace, services: Services) -> int:
             problems += 1
             continue
         result = triager(text)
-        record = {"id": row.get("id", line), "findings": [f.to_json() for f in result.findings]}
+        record = {"id": row.get("id", line), **_record(result)}
         print(json.dumps(record) if args.json else f"{record['id']}: {_show(result)}")
     return 0
 
@@ -102,7 +110,8 @@ def _eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="the whole report as JSON")
     p.add_argument(
         "--layers",
-        help="measure only these layers, e.g. lexicon or semantic (default: all of them)",
+        help="measure only these layers, e.g. lexicon, semantic or llm (llm when "
+        "DRAFTER_TRIAGE_LLM is on; default: all of them)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
@@ -127,8 +136,9 @@ def cmd_eval_triage(args: argparse.Namespace, services: Services) -> int:
         wanted = [name.strip() for name in args.layers.split(",") if name.strip()]
         unknown = sorted(set(wanted) - set(triager.layers))
         if unknown or not wanted:
+            off = "" if "llm" in triager.layers else " (llm needs DRAFTER_TRIAGE_LLM=true)"
             raise InputError(
-                f"--layers takes a list of {', '.join(triager.layers)}; got {args.layers!r}"
+                f"--layers takes a list of {', '.join(triager.layers)}{off}; got {args.layers!r}"
             )
         triager = Triager({name: triager.layers[name] for name in wanted})
     triager("warm up")  # load the models before the clock starts

@@ -149,6 +149,16 @@ class Settings(BaseSettings):
         ),
     )
 
+    triage_llm: bool = Field(
+        False,
+        description=(
+            "also ask the chat model (`DRAFTER_LLM_BACKEND`) to triage each question, as a layer "
+            "that can only add red flags; off by default because the bundled 0.5B model adds "
+            "nothing for its seconds (it named no red flag in 40 labelled messages, about 5 s "
+            "each): turn it on with a capable model (it still runs with the bundled one)"
+        ),
+    )
+
     # retrieval
     similar_k: int = Field(
         4,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from drafter.backends.base import ChatBackend, GenerationError
 from drafter.core.question import PatientQuestion
 from drafter.core.records import Filters
+from drafter.core.text import fence
 from drafter.drafting.checks import urgency_problems
 from drafter.drafting.citations import check_citations
 from drafter.drafting.draft import Draft, DraftListener, Part, SilentListener
@@ -28,7 +29,7 @@ from drafter.drafting.parts import (
 from drafter.drafting.sections import format_headings
 from drafter.drafting.sources import build_sources
 from drafter.drafting.specs import PART_NAMES, PART_SPECS, PageFacts
-from drafter.drafting.untrusted import fence, redact
+from drafter.drafting.untrusted import redact
 from drafter.triage.findings import Triage
 from drafter.triage.stage import detect_red_flags
 from knowledge.retrieval import HybridRetriever, check_query

@@ -1,11 +1,16 @@
 """Patient text is untrusted: identifiers redacted before it leaves the machine, and fenced so it
-cannot close the tags that mark it as data."""
+cannot close the tags that mark it as data (`fence` is drafter.core.text's, re-exported)."""
 
 from __future__ import annotations
 
 import functools
 import re
 from dataclasses import dataclass
+
+# Fencing lives in drafter.core.text so that triage, a lower layer, fences with the same function.
+from drafter.core.text import FENCE_TAG, fence
+
+__all__ = ["FENCE_TAG", "IDENTIFIERS", "Redaction", "fence", "redact"]
 
 
 @dataclass(frozen=True)
@@ -62,11 +67,3 @@ def redact(text: str) -> tuple[str, list[Redaction]]:
     for kind, pattern in IDENTIFIERS:
         text = pattern.sub(functools.partial(substitute, kind), text)
     return text, found
-
-
-FENCE_TAG = "patient_question"
-
-
-def fence(text: str) -> str:
-    """Patient text made safe to place between <patient_question> tags: it cannot close them."""
-    return re.sub(r"<\s*/?\s*patient_question\s*>", "[tag removed]", text, flags=re.I)

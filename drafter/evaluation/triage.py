@@ -47,6 +47,10 @@ def evaluate_triage(
         if not item.red_flags and result.findings
     ]
     p50, p95 = quantile(seconds, 0.5), quantile(seconds, 0.95)
+    failed: dict[str, int] = {}  # messages each layer failed on (only the others ran there)
+    for _, result in rows:
+        for layer in result.errors:
+            failed[layer] = failed.get(layer, 0) + 1
     return {
         "set": str(evalset.path),
         "items": len(rows),
@@ -63,6 +67,7 @@ def evaluate_triage(
             "p50": round(p50 * 1000, 2) if p50 is not None else None,
             "p95": round(p95 * 1000, 2) if p95 is not None else None,
         },
+        "layer_errors": failed,
         "skipped_lines": [str(i) for i in evalset.issues],
         "missed": missed,
         "false_alarms": false_alarms,
@@ -89,6 +94,8 @@ def format_report(report: dict[str, Any]) -> str:
                 f"  {case['id']}: expected {case.get('expected', [])}, found {case['found']}"
             )
             lines.append(f"    {case['question'][:160]}")
+    for layer, count in report["layer_errors"].items():
+        lines.append(f"the {layer} layer failed on {count} message(s); the others' findings count")
     for line in report["skipped_lines"]:
         lines.append(f"skipped: {line}")
     return "\n".join(lines)

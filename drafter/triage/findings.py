@@ -93,10 +93,12 @@ class Finding:
 
 @dataclass(frozen=True)
 class Triage:
-    """Every finding of one question, the most urgent first, and each layer's time in seconds."""
+    """Every finding of one question, the most urgent first, each layer's time in seconds, and
+    why a layer failed (its findings are missing; the other layers' stand)."""
 
     findings: tuple[Finding, ...]
     timings: dict[str, float] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def categories(self) -> list[str]:

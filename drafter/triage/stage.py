@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
+from drafter.core.text import STRAIGHT_QUOTES, cut
 from drafter.triage import context, lexicon
 from drafter.triage.categories import categories, urgency_rank
 from drafter.triage.findings import Finding, Triage, merge
@@ -16,8 +17,7 @@ from drafter.triage.findings import Finding, Triage, merge
 # A layer beyond the lexicon: the text in, findings out (the semantic layer, an LLM).
 Layer = Callable[[str], list[Finding]]
 LEXICON_CONFIDENCE = 0.9
-# Phones type curly quotes ("can’t"); the lexicon and termsets are written with straight ones.
-_SAME_LENGTH = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+REQUIRED = "lexicon"  # the one layer whose failure fails triage
 
 
 def lexicon_findings(text: str) -> list[Finding]:
@@ -45,7 +45,8 @@ def lexicon_findings(text: str) -> list[Finding]:
 
 @dataclass
 class Triager:
-    """The lexicon with context always; the semantic layer and an LLM when they are given."""
+    """The lexicon with context always; the semantic layer and an LLM when they are given. A
+    layer other than the lexicon that raises is recorded in `Triage.errors` and skipped."""
 
     layers: dict[str, Layer]
 
@@ -54,14 +55,23 @@ class Triager:
         return cls({"lexicon": lexicon_findings, **{k: v for k, v in extra.items() if v}})
 
     def __call__(self, text: str) -> Triage:
-        text = text.translate(_SAME_LENGTH)  # spans still index the patient's own text
+        text = text.translate(STRAIGHT_QUOTES)  # spans still index the patient's own text
         found: list[Finding] = []
         timings: dict[str, float] = {}
+        errors: dict[str, str] = {}
         for name, layer in self.layers.items():
             started = time.perf_counter()
-            found += layer(text)
-            timings[name] = time.perf_counter() - started
-        return Triage(merge(found, list(categories())), timings)
+            try:
+                found += layer(text)
+            except Exception as exc:
+                if name == REQUIRED:  # the floor of triage: a failure here is a bug to see
+                    raise
+                # Another layer (a model server, an embedder) failing must not fail triage: what
+                # the rest found stands and the failure is reported.
+                errors[name] = cut(str(exc) or type(exc).__name__, 300)
+            finally:
+                timings[name] = time.perf_counter() - started
+        return Triage(merge(found, list(categories())), timings, errors)
 
 
 @cache

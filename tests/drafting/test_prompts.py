@@ -19,6 +19,7 @@ VALUES = {
     "urgent_note": "",
     "doctor_note": "",
     "sections": "## Symptoms, ## Causes, ## Management, ## When to see a doctor, ## Conclusion",
+    "categories": "- chest_pain: Chest pain\n- stroke: Possible stroke",
 }
 
 
