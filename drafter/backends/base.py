@@ -105,15 +105,21 @@ class LangChainBackend:
     def _is_transient(self, exc: BaseException) -> bool:
         if isinstance(exc, self.transient):
             return True
-        name = type(exc).__name__
-        return name in {
-            "APIConnectionError",
-            "APITimeoutError",
-            "RateLimitError",
-            "InternalServerError",
-            "ConnectError",
-            "ReadTimeout",
-        }
+        # Vendors' errors by name, subclasses included: langchain-openai raises its own
+        # subclasses of openai's APIConnectionError, and this layer imports no vendor SDK.
+        return any(kind.__name__ in _TRANSIENT_NAMES for kind in type(exc).__mro__)
+
+
+_TRANSIENT_NAMES = frozenset(
+    {
+        "APIConnectionError",
+        "APITimeoutError",
+        "RateLimitError",
+        "InternalServerError",
+        "ConnectError",
+        "ReadTimeout",
+    }
+)
 
 
 def _describe(exc: BaseException) -> str:

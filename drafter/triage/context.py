@@ -90,8 +90,8 @@ def judge(text: str, spans: Sequence[Span]) -> list[set[str]]:
 
 def current_words(text: str, spans: Sequence[Span]) -> list[str]:
     """For each span of `text` (a sentence), its words that no modifier applies to: what it says
-    of the patient now. "No numbness, just back ache" keeps "No, just back ache"; "my grandad had
-    a brain bleed years ago" keeps "my grandad had"; a sentence all in context keeps nothing."""
+    of the patient now: "No numbness, just back ache" keeps "No just back ache", and a sentence all
+    in context ("my grandad had a brain bleed years ago") keeps nothing."""
     words = [[(m.start(), m.end()) for m in _WORD.finditer(text, s, e)] for s, e in spans]
     verdicts = iter(judge(text, [w for group in words for w in group]))
     return [" ".join(text[a:b] for a, b in group if not next(verdicts)) for group in words]

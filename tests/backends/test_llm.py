@@ -71,6 +71,32 @@ def test_a_transient_failure_before_any_text_is_retried() -> None:
     assert len(model.sent) == 2
 
 
+def test_a_vendor_subclass_of_a_transient_error_is_retried() -> None:
+    """langchain-openai raises subclasses of openai's errors (issue 11: a refused connection
+    failed at once)."""
+    import httpx
+    import openai
+
+    class OpenAIConnectionError(openai.APIConnectionError):
+        pass
+
+    backend, model = scripted_backend("recovered fine")
+    backend.retries, backend.backoff = 2, 0.01
+    stream = type(model)._stream
+    calls: list[int] = []
+
+    def refuse_once(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OpenAIConnectionError(request=httpx.Request("POST", "http://127.0.0.1:9"))
+        return stream(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(type(model), "_stream", refuse_once)
+        assert "".join(backend.stream(MESSAGES, max_tokens=10, temperature=0)) == "recovered fine"
+    assert len(calls) == 2
+
+
 def test_openai_backend_needs_a_key_or_a_url(make_settings: MakeSettings) -> None:
     with pytest.raises(SettingsError, match="DRAFTER_OPENAI_API_KEY"):
         make_chat_backend(make_settings(llm_backend="openai"))

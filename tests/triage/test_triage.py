@@ -34,6 +34,11 @@ from tests.conftest import RunCli, WriteJsonl
         ("I had a stroke 5 years ago and now my face is drooping", "face is drooping", set()),
         ("Had a stroke in 2012, now I sleep badly", "stroke", {"historical"}),
         ("In 2019 I had chest pain and an angiogram", "chest pain", {"historical"}),
+        ("My nursing assignment on the sepsis bundle", "sepsis", {"hypothetical"}),
+        ("Does she need the meningitis vaccine again?", "meningitis", {"hypothetical"}),
+        ("The leaflet says it can cause suicidal thoughts.", "suicidal", {"hypothetical"}),
+        ("Is viral meningitis the same as the bacterial kind?", "meningitis", {"hypothetical"}),
+        ("If she got a fever on the plane, what would we do?", "fever", {"hypothetical"}),
     ],
 )
 def test_context_is_judged_per_clause(text: str, words: str, modifiers: set[str]) -> None:
