@@ -54,6 +54,25 @@ def groups() -> tuple[Group, ...]:
     return tuple(out)
 
 
+@cache
+def _mentions() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    raw = tomllib.loads((DATA / "mentions.toml").read_text(encoding="utf-8"))
+    names = "|".join(f"(?:{p})" for p in raw["names"])
+    now = "|".join(f"(?:{p})" for p in raw["now"])
+    return re.compile(rf"(?:{names})", re.I), re.compile(rf"(?:{now})", re.I)
+
+
+def only_named(text: str, hits: list[Hit]) -> bool:
+    """True when every hit is a condition's bare name (data/mentions.toml) and none is framed as
+    happening now: asking about a condition, not describing it."""
+    names, now = _mentions()
+    return all(
+        names.fullmatch(text[h.span[0] : h.span[1]].strip())
+        and not now.search(text[max(0, h.span[0] - 40) : h.span[0]])
+        for h in hits
+    )
+
+
 def find(text: str) -> list[Hit]:
     """Every place a group's patterns match, where its required words are in the text too."""
     hits = []

@@ -22,7 +22,7 @@ REQUIRED = "lexicon"  # the one layer whose failure fails triage
 
 def lexicon_findings(text: str) -> list[Finding]:
     """The lexicon's matches that context leaves standing: not negated, not past, not a relative's
-    history, not hypothetical."""
+    history, not hypothetical, and not a condition merely named."""
     hits = lexicon.find(text)
     verdicts = context.judge(text, [h.span for h in hits])
     known = categories()
@@ -30,6 +30,7 @@ def lexicon_findings(text: str) -> list[Finding]:
     for hit, modifiers in zip(hits, verdicts, strict=True):
         if not modifiers:
             kept.setdefault(hit.category, []).append(hit)
+    kept = {c: group for c, group in kept.items() if not lexicon.only_named(text, group)}
     return [
         Finding.of(
             known[category],

@@ -202,3 +202,21 @@ def test_retraining_reproduces_the_shipped_classifier(embedder: Embedder) -> Non
     again = train(embedder.embed, embedder.name)
     assert np.allclose(again.weights, shipped.weights, atol=2e-3)
     assert np.allclose(again.thresholds, shipped.thresholds)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Is sepsis contagious? My son's friend is in hospital.", []),
+        ("My mum had a pulmonary embolism at 50. Can I take HRT?", []),
+        ("What does meningitis usually look like in teenagers?", []),
+        ("I think I'm having a stroke, my arm feels odd", ["stroke"]),
+        ("Could this be meningitis? She is so sleepy", ["meningitis"]),
+        ("I keep thinking about suicide.", ["suicidal_thoughts"]),
+        ("Speech normal, face normal, I walked to the shop fine.", []),
+    ],
+)
+def test_a_condition_merely_named_is_not_a_finding_but_one_happening_now_is(
+    text: str, found: list[str]
+) -> None:
+    assert [f.category for f in lexicon_findings(text)] == found
