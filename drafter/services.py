@@ -63,7 +63,11 @@ class Services:
 
         s = self.settings
         return KnowledgeStore.open(
-            path=s.chroma_dir, url=s.chroma_url, prefix=s.collection_prefix, create=create
+            path=s.chroma_dir,
+            url=s.chroma_url,
+            prefix=s.collection_prefix,
+            create=create,
+            timeout=s.request_timeout,
         )
 
     @property

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from drafter.core.deadline import within
 from drafter.core.errors import BackendUnavailableError, SettingsError
+from drafter.core.secrets import remember, scrub
 
 
 class Embedder(Protocol):
@@ -67,7 +70,8 @@ class LocalEmbedder:
 
 
 class OpenAIEmbedder:
-    """OpenAI (or a compatible server's) embeddings endpoint."""
+    """OpenAI (or a compatible server's) embeddings endpoint; each batch, retries included, has
+    the deadline `timeout` (the client's own timeout is per read: a trickling server passes it)."""
 
     batch_size = 256
 
@@ -78,8 +82,10 @@ class OpenAIEmbedder:
             raise SettingsError(
                 "bad setting DRAFTER_OPENAI_API_KEY: required when DRAFTER_EMBEDDING_BACKEND=openai"
             )
+        remember(api_key)
         self.name = f"openai:{model}"
         self._model = model
+        self._timeout = timeout
         self._client = OpenAI(
             api_key=api_key or "not-needed", base_url=base_url, timeout=timeout, max_retries=2
         )
@@ -88,13 +94,22 @@ class OpenAIEmbedder:
         import openai
 
         out: list[list[float]] = []
+        silent = f"embedding server does not answer within {self._timeout:g} s"
         try:
             for start in range(0, len(texts), self.batch_size):
                 batch = list(texts[start : start + self.batch_size])
-                response = self._client.embeddings.create(model=self._model, input=batch)
+                response = within(
+                    self._timeout,
+                    partial(self._client.embeddings.create, model=self._model, input=batch),
+                    f"{silent} (DRAFTER_REQUEST_TIMEOUT)",
+                )
                 out.extend(item.embedding for item in response.data)
         except (openai.APIConnectionError, openai.APITimeoutError) as exc:
-            raise BackendUnavailableError(f"embedding server does not answer: {exc}") from None
+            raise BackendUnavailableError(
+                f"embedding server does not answer: {scrub(str(exc))}"
+            ) from None
+        except openai.APIError as exc:  # a refused key, a bad model name, a server error
+            raise BackendUnavailableError(f"embedding server failed: {scrub(str(exc))}") from None
         matrix = np.asarray(out, dtype=np.float32)
         return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
 

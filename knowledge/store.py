@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import chromadb
@@ -15,11 +16,13 @@ import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 
+from drafter.core.deadline import within
 from drafter.core.errors import BackendUnavailableError, StoreMissingError
 from drafter.core.records import Filters, Kind
 
 KINDS: tuple[Kind, ...] = ("qa", "faq")
 _MAX_BATCH = 4000  # below Chroma's max batch size on every backend
+Answer = TypeVar("Answer")
 
 
 @dataclass(frozen=True)
@@ -41,25 +44,52 @@ def where_clause(filters: Filters | None) -> dict[str, Any] | None:
     return conditions[0] if len(conditions) == 1 else {"$and": conditions}
 
 
-class KnowledgeStore:
-    """Q&As and FAQ chunks in two Chroma collections, with the embedder's name kept alongside."""
+def _silent(url: str, timeout: float) -> str:
+    return (
+        f"Chroma server at {url} does not answer within {timeout:g} s "
+        "(DRAFTER_CHROMA_URL, DRAFTER_REQUEST_TIMEOUT)"
+    )
 
-    def __init__(self, client: Any, prefix: str, location: str, *, create: bool) -> None:
+
+class KnowledgeStore:
+    """Q&As and FAQ chunks in two Chroma collections, with the embedder's name kept alongside.
+
+    On a server every call has the deadline `timeout` (chromadb's HttpClient reads with none).
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        prefix: str,
+        location: str,
+        *,
+        create: bool,
+        timeout: float | None = None,
+    ) -> None:
         self._client = client
         self._prefix = prefix
         self.location = location
         self._create = create
+        self._timeout = timeout
         self._collections: dict[Kind, Any] = {}
 
     @classmethod
     def open(
-        cls, *, path: Path, url: str | None = None, prefix: str = "drafter", create: bool = False
+        cls,
+        *,
+        path: Path,
+        url: str | None = None,
+        prefix: str = "drafter",
+        create: bool = False,
+        timeout: float = 30.0,
     ) -> KnowledgeStore:
-        """The Chroma server at `url` when given, else the embedded store in folder `path`."""
+        """The Chroma server at `url` when given (each call bounded by `timeout` seconds), else
+        the embedded store in folder `path`."""
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if url:
             server = urlparse(url)
-            try:
+
+            def connect() -> Any:  # the client's constructor already asks the server
                 client = chromadb.HttpClient(
                     host=server.hostname or "localhost",
                     port=server.port or (443 if server.scheme == "https" else 8000),
@@ -67,12 +97,18 @@ class KnowledgeStore:
                     settings=chroma_settings,
                 )
                 client.heartbeat()
+                return client
+
+            try:
+                client = within(timeout, connect, _silent(url, timeout))
+            except BackendUnavailableError:
+                raise
             except Exception as exc:  # chromadb raises bare ValueError/ConnectError variants
                 raise BackendUnavailableError(
                     f"Chroma server at {url} does not answer "
                     f"(DRAFTER_CHROMA_URL): {type(exc).__name__}"
                 ) from None
-            return cls(client, prefix, url, create=create)
+            return cls(client, prefix, url, create=create, timeout=timeout)
         if not create and not (path / "chroma.sqlite3").exists():
             raise StoreMissingError(
                 f"no knowledge base at {path}: run `drafter ingest` first "
@@ -82,6 +118,12 @@ class KnowledgeStore:
         client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
         return cls(client, prefix, str(path), create=create)
 
+    def _call(self, call: Callable[[], Answer]) -> Answer:
+        """`call()`, within the deadline when the store is a server."""
+        if self._timeout is None:
+            return call()
+        return within(self._timeout, call, _silent(self.location, self._timeout))
+
     def collection_name(self, kind: Kind) -> str:
         return f"{self._prefix}_{kind}"
 
@@ -89,18 +131,24 @@ class KnowledgeStore:
         if kind in self._collections:
             return self._collections[kind]
         try:
-            col = self._client.get_collection(self.collection_name(kind), embedding_function=None)
+            col = self._call(
+                lambda: self._client.get_collection(
+                    self.collection_name(kind), embedding_function=None
+                )
+            )
         except NotFoundError:
             if not self._create:
                 raise StoreMissingError(
                     f"the knowledge base at {self.location} has no {kind} collection: "
                     "run `drafter ingest` first"
                 ) from None
-            col = self._client.create_collection(
-                self.collection_name(kind),
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
-                metadata={"embedder": embedder_name or "unknown", "generation": "0"},
+            col = self._call(
+                lambda: self._client.create_collection(
+                    self.collection_name(kind),
+                    embedding_function=None,
+                    configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
+                    metadata={"embedder": embedder_name or "unknown", "generation": "0"},
+                )
             )
         self._collections[kind] = col
         return col
@@ -115,7 +163,11 @@ class KnowledgeStore:
         which costs ~15 ms at 100k rows.
         """
         try:
-            col = self._client.get_collection(self.collection_name(kind), embedding_function=None)
+            col = self._call(
+                lambda: self._client.get_collection(
+                    self.collection_name(kind), embedding_function=None
+                )
+            )
         except NotFoundError:
             return "missing"
         return str((col.metadata or {}).get("generation", "0"))
@@ -132,11 +184,12 @@ class KnowledgeStore:
         col = self.collection(kind)
         metadata = dict(col.metadata or {})
         metadata["generation"] = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
-        col.modify(metadata=metadata)
+        self._call(lambda: col.modify(metadata=metadata))
 
     def count(self, kind: Kind) -> int:
         try:
-            return int(self.collection(kind).count())
+            col = self.collection(kind)
+            return int(self._call(col.count))
         except StoreMissingError:
             return 0
 
@@ -151,25 +204,31 @@ class KnowledgeStore:
         col = self.collection(kind)
         for start in range(0, len(ids), _MAX_BATCH):
             end = start + _MAX_BATCH
-            col.upsert(
-                ids=list(ids[start:end]),
-                embeddings=embeddings[start:end],
-                documents=list(documents[start:end]),
-                metadatas=[_clean(m) for m in metadatas[start:end]],
+            self._call(
+                partial(
+                    col.upsert,
+                    ids=list(ids[start:end]),
+                    embeddings=embeddings[start:end],
+                    documents=list(documents[start:end]),
+                    metadatas=[_clean(m) for m in metadatas[start:end]],
+                )
             )
 
     def delete_where(self, kind: Kind, where: dict[str, Any]) -> None:
-        self.collection(kind).delete(where=where)
+        col = self.collection(kind)
+        self._call(lambda: col.delete(where=where))
 
     def query(
         self, kind: Kind, embedding: np.ndarray, n: int, where: dict[str, Any] | None = None
     ) -> list[StoredItem]:
         col = self.collection(kind)
-        result = col.query(
-            query_embeddings=[embedding],
-            n_results=n,
-            where=where,
-            include=["documents", "metadatas", "distances", "embeddings"],
+        result = self._call(
+            lambda: col.query(
+                query_embeddings=[embedding],
+                n_results=n,
+                where=where,
+                include=["documents", "metadatas", "distances", "embeddings"],
+            )
         )
         embeddings = result.get("embeddings")
         return [
@@ -192,8 +251,11 @@ class KnowledgeStore:
         embeddings: bool = False,
     ) -> list[StoredItem]:
         include = ["documents", "metadatas"] + (["embeddings"] if embeddings else [])
-        result = self.collection(kind).get(
-            ids=list(ids) if ids is not None else None, where=where, include=include
+        col = self.collection(kind)
+        result = self._call(
+            lambda: col.get(
+                ids=list(ids) if ids is not None else None, where=where, include=include
+            )
         )
         vectors = result.get("embeddings") if embeddings else None
         return [
@@ -214,8 +276,14 @@ class KnowledgeStore:
         col = self.collection(kind)
         offset = 0
         while True:
-            page = col.get(
-                include=["documents", "metadatas"], where=where, limit=batch, offset=offset
+            page = self._call(
+                partial(
+                    col.get,
+                    include=["documents", "metadatas"],
+                    where=where,
+                    limit=batch,
+                    offset=offset,
+                )
             )
             if not page["ids"]:
                 return

@@ -40,9 +40,14 @@ def make_chat_backend(settings: Settings, backend: str | None = None) -> ChatBac
             model=settings.openai_model,
             api_key=key or "not-needed",  # type: ignore[arg-type]
             base_url=settings.openai_base_url,
-            timeout=settings.request_timeout,
+            timeout=settings.request_timeout,  # per read; the deadline bounds the whole call
             max_retries=0,  # LangChainBackend retries, and only before the first token
             streaming=True,
         )
-        return LangChainBackend(remote_model, f"openai:{settings.openai_model}", remote=True)
+        return LangChainBackend(
+            remote_model,
+            f"openai:{settings.openai_model}",
+            remote=True,
+            deadline=settings.generation_timeout,
+        )
     raise SettingsError(f"bad setting DRAFTER_LLM_BACKEND: {choice!r} is not local or openai")

@@ -1,7 +1,7 @@
 """The `drafter` command: the parser built from the registry, one Services for the run, and a
-DrafterError turned into a one-line message and its exit code. The commands live in one module
-per group: knowledge (ingest, search, stats, eval-retrieval), draft (draft, ui), workflow (user,
-questions, approve, audit, export), explain and eval."""
+DrafterError turned into a one-line message (scrubbed of secrets) and its exit code. The commands
+live in one module per group: knowledge (ingest, search, stats, eval-retrieval), draft (draft,
+ui), workflow (user, questions, approve, audit, export), explain and eval."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from drafter.cli import draft, explain, knowledge, registry, triage, workflow
 from drafter.cli import eval as evaluation
 from drafter.core.environment import go_offline
 from drafter.core.errors import DrafterError
+from drafter.core.secrets import scrub
 from drafter.core.settings import load_settings
 from drafter.services import Services
 
@@ -58,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         services = Services(load_settings())
         return registry.COMMANDS[args.command].handler(args, services)
     except DrafterError as exc:
-        print(f"drafter: error: {exc}", file=sys.stderr)
+        print(f"drafter: error: {scrub(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("drafter: interrupted", file=sys.stderr)

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drafter.cli.registry import command
-from drafter.core.errors import InputError, PermissionDeniedError
+from drafter.core.errors import BackendUnavailableError, InputError, PermissionDeniedError
+from drafter.core.secrets import scrub
 from drafter.workflow.accounts import DEMO_USERS, ROLES, SYSTEM, User, demo_password, require
 from drafter.workflow.doctor import STATUSES, Workflow
 
@@ -244,7 +245,7 @@ def _draft(services: Services, user: User, args: argparse.Namespace) -> int:
     )
     print(f"question #{q.id}: saved draft version {version.number} ({draft.status})")
     if draft.error:
-        print(f"drafter: error: {draft.error} (the partial draft is saved)", file=sys.stderr)
+        print(f"drafter: error: {scrub(draft.error)} (the partial draft is saved)", file=sys.stderr)
         return 4
     return 0
 
@@ -274,11 +275,13 @@ def cmd_approve(args: argparse.Namespace, services: Services) -> int:
     if approval.published:
         print(f"added to the knowledge base as {approval.published}")
     if approval.publish_error:
+        unavailable = approval.publish_exit_code == BackendUnavailableError.exit_code
         print(
-            f"drafter: warning: not added to the knowledge base ({approval.publish_error}); "
-            "approve again to retry",
+            f"drafter: {'error: approved, but' if unavailable else 'warning:'} not added to the "
+            f"knowledge base ({scrub(approval.publish_error)}); approve again to retry",
             file=sys.stderr,
         )
+        return BackendUnavailableError.exit_code if unavailable else 0
     return 0
 
 
@@ -324,7 +327,10 @@ def cmd_export(args: argparse.Namespace, services: Services) -> int:
         raise InputError(f"question #{args.question} has no approved reply yet")
     text = render(draft, args.format)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:  # a folder, a missing folder, no permission
+            raise InputError(f"cannot write --out {args.out}: {exc.strerror or exc}") from None
         print(f"wrote {args.out}")
     else:
         print(text)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from drafter.core.errors import SettingsError
+from drafter.core.secrets import remember, scrub, url_password
 
 
 class Settings(BaseSettings):
@@ -71,8 +72,20 @@ class Settings(BaseSettings):
     request_timeout: float = Field(
         30.0,
         gt=0,
-        description="seconds before a remote call gives up",
+        description=(
+            "seconds before a remote call gives up: each read of a chat or embedding server, "
+            "each whole call to a Chroma server or an embedding server"
+        ),
         json_schema_extra={"shown": "`30`"},
+    )
+    generation_timeout: float = Field(
+        300.0,
+        gt=0,
+        description=(
+            "seconds a remote chat model may take for one whole reply, retries included; "
+            "what it wrote by then is kept"
+        ),
+        json_schema_extra={"shown": "`300`"},
     )
 
     # the chat model and drafting
@@ -232,6 +245,16 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value or None
 
+    def model_post_init(self, context: Any, /) -> None:
+        """Error texts are scrubbed of the key and of the URLs' passwords from now on."""
+        remember(
+            self.openai_api_key.get_secret_value() if self.openai_api_key else None,
+            *(
+                url_password(url)
+                for url in (self.chroma_url, self.openai_base_url, self.database_url)
+            ),
+        )
+
     @property
     def chroma_dir(self) -> Path:
         return self.chroma_path or self.data_dir / "chroma"
@@ -254,7 +277,7 @@ def load_settings(**overrides: object) -> Settings:
         name = "DRAFTER_" + str(first["loc"][0]).upper() if first["loc"] else "DRAFTER_*"
         value = first.get("input")
         secret = "key" in name.lower()
-        shown = "" if isinstance(value, dict) or secret else f" (got {value!r})"
+        shown = "" if isinstance(value, dict) or secret else f" (got {scrub(repr(value))})"
         raise SettingsError(f"bad setting {name}: {first['msg']}{shown}") from None
 
 

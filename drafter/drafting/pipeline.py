@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from drafter.backends.base import ChatBackend, GenerationError
 from drafter.core.question import PatientQuestion
 from drafter.core.records import Filters
+from drafter.core.secrets import scrub
 from drafter.core.text import fence
 from drafter.drafting.checks import urgency_problems
 from drafter.drafting.citations import check_citations
@@ -116,8 +117,8 @@ def draft_page(
                 )
             except GenerationError as exc:
                 setattr(draft, spec.name, exc.partial)
-                draft.error = str(exc)
-                draft.problems.append(f"{spec.name}: interrupted ({exc})")
+                draft.error = scrub(str(exc))
+                draft.problems.append(f"{spec.name}: interrupted ({draft.error})")
                 return draft
         setattr(draft, spec.name, spec.finish(output, page))
         draft.problems += [f"{spec.name}: {p}" for p in problems]

@@ -20,6 +20,7 @@ from drafter import __version__
 from drafter.core.errors import DrafterError, InputError
 from drafter.core.progress import NoProgress, Progress
 from drafter.core.question import PatientQuestion
+from drafter.core.secrets import scrub
 from drafter.drafting.draft import Part
 from drafter.drafting.parts import PromptSet
 from drafter.drafting.pipeline import draft_page
@@ -114,7 +115,7 @@ def draft_item(
         data = draft.to_json()
         reply_sources = min(settings.reply_sources, len(draft.sources))
     except DrafterError as exc:
-        data, reply_sources = {"error": str(exc), "status": "incomplete"}, 0
+        data, reply_sources = {"error": scrub(str(exc)), "status": "incomplete"}, 0
     return DraftRecord(item.id, data, time.perf_counter() - started, reply_sources)
 
 

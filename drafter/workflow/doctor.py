@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
-from drafter.core.errors import InputError
+from drafter.core.errors import DrafterError, InputError
 from drafter.drafting.draft import Draft
 from drafter.triage.findings import Triage
 from drafter.workflow import accounts, audit, finding_reviews, questions, ratings
@@ -342,14 +342,21 @@ class Workflow:
         page, publisher = self.approved_page(approval.question_id), self.publisher
         if publisher is None or page is None:
             return approval
+        codes: list[int] = []
+
+        def send() -> str:
+            try:
+                return publisher(page)
+            except Exception as exc:
+                codes.append(exc.exit_code if isinstance(exc, DrafterError) else 1)
+                raise
+
         record_id, error = self._drafts.publish(
-            user,
-            lambda: publisher(page),
-            detail={"question_id": approval.question_id},
-            result_key="record_id",
+            user, send, detail={"question_id": approval.question_id}, result_key="record_id"
         )
         if error is not None:
-            return Approval(**{**vars(approval), "publish_error": error})
+            failed = {"publish_error": error, "publish_exit_code": codes[0] if codes else 1}
+            return Approval(**{**vars(approval), **failed})
         return Approval(**{**vars(approval), "published": record_id})
 
     # --- ratings (see `ratings`) and the log (see `audit`) --------------------------------------

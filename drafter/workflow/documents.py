@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from drafter.core.errors import InputError
+from drafter.core.secrets import scrub
 from drafter.workflow import audit
 from drafter.workflow.accounts import User
 from drafter.workflow.tables import ExplainerItemRow, ExplainerVersionRow, QuestionRow, VersionRow
@@ -167,7 +168,7 @@ class Documents(Generic[Owner, Row, Doc]):
         try:
             sent = send()
         except Exception as exc:  # noqa: BLE001 - any store failure is reported the same way
-            error = str(exc) or type(exc).__name__
+            error = scrub(str(exc)) or type(exc).__name__
             audit.log(self.sessions, user.username, self.kind.publish_failed, **detail, error=error)
             return None, error
         result = {result_key: sent} if result_key else {}

@@ -51,6 +51,7 @@ class Approval:
     approved_at: datetime
     published: str | None = None
     publish_error: str | None = None
+    publish_exit_code: int | None = None  # of a failed publish: 4 when a server did not answer
 
 
 @dataclass(frozen=True)
