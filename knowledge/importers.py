@@ -206,7 +206,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, Row | ImportIssue]]:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             reader = csv.DictReader(handle)
             for row in reader:
                 yield reader.line_num, _blank_to_none(row)
@@ -223,7 +223,22 @@ def read_rows(path: Path) -> Iterator[tuple[int, Row | ImportIssue]]:
             if not isinstance(row, dict):
                 yield number, ImportIssue(path, number, "not a JSON object")
                 continue
+            if not _encodable(row):
+                yield (
+                    number,
+                    ImportIssue(path, number, "not text: a lone surrogate (\\ud800-\\udfff)"),
+                )
+                continue
             yield number, row
+
+
+def _encodable(row: Row) -> bool:
+    """Whether every string in the row is text UTF-8 can store (JSON's `\\ud800` is not)."""
+    try:
+        json.dumps(row, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _describe(exc: Exception) -> str:

@@ -219,30 +219,24 @@ def _one_id(args: argparse.Namespace) -> int:
 
 
 def _draft(services: Services, user: User, args: argparse.Namespace) -> int:
-    from drafter.core.question import PatientQuestion
     from drafter.drafting.parts import load_prompt_set
-    from drafter.drafting.pipeline import draft_page
+    from drafter.workflow.drafting_session import draft_version
 
     require(user, "draft")  # before the model runs, not when saving its work
     workflow = services.workflow()
     q = workflow.question(_one_id(args))
-    prompts = load_prompt_set(args.prompt)
-    draft = draft_page(
-        PatientQuestion.of(q),
+    drafted = draft_version(  # a redraft the model wrote nothing of saves nothing
+        workflow,
+        user,
+        q,
+        workflow.latest(q.id),
         retriever=services.retriever(),
         llm=services.chat_backend(args.backend),
         settings=services.settings,
-        prompts=prompts,
         triage=services.triager(),
+        prompts=load_prompt_set(args.prompt),
     )
-    latest = workflow.latest(q.id)
-    version = workflow.save_draft(
-        user,
-        q.id,
-        draft,
-        kind="regenerate" if latest else "ai",
-        based_on=latest.number if latest else None,
-    )
+    draft, version = drafted.draft, drafted.version
     print(f"question #{q.id}: saved draft version {version.number} ({draft.status})")
     if draft.error:
         print(f"drafter: error: {scrub(draft.error)} (the partial draft is saved)", file=sys.stderr)

@@ -8,9 +8,10 @@ embedder. The report is `run` + `thresholds` + `aggregate` + `items`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,12 +120,35 @@ def draft_item(
     return DraftRecord(item.id, data, time.perf_counter() - started, reply_sources)
 
 
-def read_drafts(path: Path, run: dict[str, Any]) -> dict[str, DraftRecord]:
-    """Finished items of an earlier run with the same settings; another run's file is refused."""
+def asked(item: EvalItem) -> str:
+    """What the draft of `item` was made from (its question and asker), as a short hash: a draft
+    of a question since edited in the set is drafted again."""
+    question = json.dumps(PatientQuestion.of(item).to_json(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(question.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _drop_cut_line(path: Path) -> None:
+    """Remove a last line that a killed run left without its newline, so the next append starts
+    a line of its own."""
+    if not path.exists():
+        return
+    with path.open("rb+") as handle:
+        data = handle.read()
+        if data and not data.endswith(b"\n"):
+            handle.truncate(data.rfind(b"\n") + 1)
+
+
+def read_drafts(
+    path: Path, run: dict[str, Any], asks: Mapping[str, str] | None = None
+) -> dict[str, DraftRecord]:
+    """Finished items of an earlier run with the same settings (and, given `asks`, drafted from
+    the same question: see `asked`); another run's file is refused."""
     if not path.exists():
         return {}
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    header = json.loads(lines[0]).get("run") if lines else None
+    if not lines:
+        return {}
+    header = json.loads(lines[0]).get("run")
     if header != run:
         raise InputError(
             f"{path} holds drafts of another run ({header}); use another --out or add --fresh"
@@ -136,7 +160,8 @@ def read_drafts(path: Path, run: dict[str, Any]) -> dict[str, DraftRecord]:
         except json.JSONDecodeError:
             continue  # the last line of a killed run may be cut short
         record = DraftRecord(row["id"], row["draft"], row["seconds"], row["reply_sources"])
-        if record.error is None:
+        same_question = asks is None or row.get("asked") == asks.get(record.id)
+        if record.error is None and same_question:
             done[record.id] = record
     return done
 
@@ -159,14 +184,17 @@ def draft_all(
     out_dir.mkdir(parents=True, exist_ok=True)
     if fresh and path.exists():
         path.unlink()
-    done = read_drafts(path, run)
+    asks = {item.id: asked(item) for item in items}
+    _drop_cut_line(path)
+    done = read_drafts(path, run, asks)
     todo = still_to_do(items, done)
-    if not path.exists():
+    if not path.exists() or not path.stat().st_size:
         path.write_text(json.dumps({"run": run}) + "\n", encoding="utf-8")
 
     def finish(record: DraftRecord) -> None:
+        line = {**record.to_json(), "asked": asks.get(record.id)}
         with path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
         done[record.id] = record
 
     try:

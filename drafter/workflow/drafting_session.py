@@ -7,9 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from drafter.backends.base import ChatBackend
+from drafter.core.errors import BackendUnavailableError
 from drafter.core.question import PatientQuestion
 from drafter.core.settings import Settings
 from drafter.drafting.draft import Draft, DraftListener, Part
+from drafter.drafting.parts import PromptSet
 from drafter.drafting.pipeline import draft_page
 from drafter.triage.findings import Triage
 from drafter.workflow.accounts import User
@@ -52,10 +54,12 @@ def draft_version(
     parts: tuple[Part, ...] = ALL_PARTS,
     instruction: str | None = None,
     triage: Callable[[str], Triage] | None = None,
+    prompts: PromptSet | None = None,
 ) -> Drafted:
     """Draft (or regenerate `parts`) and save a new version, even a draft cut short by the backend.
 
-    A DrafterError (the question or instruction refused, the knowledge base down) saves nothing.
+    A DrafterError (the question or instruction refused, the knowledge base down, a
+    regeneration the model wrote nothing of) saves nothing.
     """
     draft = draft_page(
         PatientQuestion.of(question),
@@ -66,10 +70,16 @@ def draft_version(
         parts=parts,
         instruction=instruction,
         triage=triage,
+        prompts=prompts,
     )
-    if current is not None:  # parts not regenerated keep the doctor's current text
-        for part in ALL_PARTS:
-            if part not in parts:
+    if current is not None:
+        wrote = [part for part in parts if getattr(draft, part).strip()]
+        if draft.error and not wrote:
+            raise BackendUnavailableError(
+                f"the model wrote nothing ({draft.error}); version {current.number} is unchanged"
+            )
+        for part in ALL_PARTS:  # parts not regenerated, or left empty by a failure, stay as is
+            if part not in parts or (draft.error and part not in wrote):
                 setattr(draft, part, getattr(current, part))
     saved = workflow.save_draft(
         user,

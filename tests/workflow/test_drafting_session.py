@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from drafter.core.errors import InputError
+from drafter.core.errors import BackendUnavailableError, InputError
 from drafter.workflow.doctor import Question, Version
 from drafter.workflow.drafting_session import draft_version, version_to_show
 from tests.conftest import SampleKb
@@ -121,3 +121,32 @@ def test_a_refused_draft_saves_nothing(desk: Desk, sample_kb: SampleKb) -> None:
         )
     assert desk.workflow.versions(question.id) == []
     assert model.sent == []
+
+
+def test_a_regeneration_the_model_never_started_saves_nothing(
+    desk: Desk, sample_kb: SampleKb
+) -> None:
+    """Issue 11, point 7: a failed regenerate saved an empty newest version."""
+    question = asked(desk)
+    backend, _ = scripted_backend(TITLE, REPLY, EXPLAINER)
+    first = draft_version(
+        desk.workflow, desk.doctor, question, None,
+        retriever=sample_kb.retriever, llm=backend, settings=sample_kb.settings,
+    )  # fmt: skip
+    down, _ = scripted_backend("FAIL_AFTER:0:never")
+    with pytest.raises(BackendUnavailableError, match="version 1 is unchanged"):
+        draft_version(
+            desk.workflow, desk.doctor, question, first.version,
+            retriever=sample_kb.retriever, llm=down, settings=sample_kb.settings,
+            parts=("reply",), instruction="shorter",
+        )  # fmt: skip
+    assert [v.number for v in desk.workflow.versions(question.id)] == [1]
+    cut, _ = scripted_backend("A new title", "FAIL_AFTER:0:never")
+    partly = draft_version(
+        desk.workflow, desk.doctor, question, first.version,
+        retriever=sample_kb.retriever, llm=cut, settings=sample_kb.settings,
+    )  # fmt: skip
+    saved = partly.version
+    assert partly.draft.error is not None
+    assert (saved.number, saved.title) == (2, "A new title")
+    assert (saved.reply, saved.explainer) == (REPLY, EXPLAINER)  # not emptied by the failure
