@@ -11,7 +11,7 @@ from drafter.backends.base import GenerationError
 from drafter.backends.factory import make_chat_backend
 from prompts import Message
 from tests.conftest import MakeSettings
-from tests.support.hostile import Misbehaviour, misbehaving_openai
+from tests.support.misbehaving import Misbehaviour, misbehaving_openai
 
 MESSAGES = [Message("system", "Be brief."), Message("user", "Is a cement leak dangerous?")]
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import RunCli, SampleKb, free_port
-from tests.support.hostile import Misbehaviour, black_hole, misbehaving_openai
+from tests.support.misbehaving import Misbehaviour, black_hole, misbehaving_openai
 from tests.support.workflow_kit import Desk, ai_draft, make_desk
 
 GOUT = (

@@ -13,7 +13,7 @@ from drafter.services import Services
 from knowledge.embeddings import OpenAIEmbedder
 from knowledge.store import KnowledgeStore
 from tests.conftest import MakeSettings
-from tests.support.hostile import Misbehaviour, black_hole, misbehaving_openai
+from tests.support.misbehaving import Misbehaviour, black_hole, misbehaving_openai
 
 
 def test_a_chroma_server_that_never_answers_is_given_up_within_the_timeout(
