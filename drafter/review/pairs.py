@@ -302,7 +302,7 @@ def rate_final(
     workflow: Workflow, user: User, pair: FinalPair, scores: Mapping[str, object], comment: str = ""
 ) -> int:
     """Rate the AI draft of a FinalPair (the approved text is the reference); returns the id."""
-    require(user, "rate")
+    user = require(workflow.sessions, user, "rate")
     payload = {
         "rubric": RUBRIC_ID,
         "mode": "final",
@@ -326,7 +326,7 @@ def rate_blind(
 ) -> int:
     """Rate both sides of a blind pair and say which is better; the seed and what stood behind
     A and B are stored with the rating."""
-    require(user, "rate")
+    user = require(workflow.sessions, user, "rate")
     if preferred not in PREFERENCES:
         raise InputError("say which draft is better: A, B or tie")
     payload = {

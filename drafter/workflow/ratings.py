@@ -52,7 +52,7 @@ def add_rating(
     other_version_id: int | None = None,
 ) -> int:
     """Store a reviewer's rating of a version (against another, if given); returns its id."""
-    require(user, "rate")
+    user = require(sessions, user, "rate")
     with sessions.begin() as session:
         version = session.get(VersionRow, version_id)
         if version is None:
