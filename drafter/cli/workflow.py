@@ -261,8 +261,8 @@ def _draft(services: Services, user: User, args: argparse.Namespace) -> int:
     from drafter.drafting.parts import load_prompt_set
     from drafter.drafting.pipeline import draft_page
 
-    user = require(services.workflow().sessions, user, "draft")  # before the model runs, not when saving its work
     workflow = services.workflow()
+    user = require(workflow.sessions, user, "draft")  # before the model runs, not when saving
     q = workflow.question(_one_id(args))
     prompts = load_prompt_set(args.prompt)
     draft = draft_page(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -176,15 +176,15 @@ def create_user(
                 "who then adds the others"
             )
         user = add_user(session, username, password, role, display_name)
-        extra = {} if actor is not None else {"first_account": True}
+        detail: dict[str, Any] = {"username": user.username, "role": role}
+        if actor is None:
+            detail["first_account"] = True
         who = actor.username if actor is not None else user.username
-        audit.record(session, who, "user.add", username=user.username, role=role, **extra)
+        audit.record(session, who, "user.add", **detail)
     return user
 
 
-def set_active(
-    sessions: sessionmaker[Session], actor: User, username: str, active: bool
-) -> User:
+def set_active(sessions: sessionmaker[Session], actor: User, username: str, active: bool) -> User:
     """An admin deactivates (or reactivates) an account: a deactivated one can neither sign in
     nor act with a session it already has."""
     with sessions.begin() as session:

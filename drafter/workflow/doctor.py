@@ -1,12 +1,13 @@
 """The doctor's workflow: the facade over the inbox, draft versions, approvals and ratings.
 
-Every method takes the acting user, re-reads it from the database and checks its stored role first
-(`accounts.require`), and writes its audit event in the same transaction as the change. Text is never overwritten: each draft, regeneration
-and saved edit is a new numbered version (`documents`), and a save based on an old version is kept
-too. `Workflow` is what callers use: it saves drafts and edits and approves them here, and hands
-the inbox to `questions`, accounts to `accounts`, ratings to `ratings`, the doctors' verdicts on
-triage findings to `finding_reviews` and the log to `audit`; the records (Version, Approval,
-ApprovedPage) are in `drafts`.
+Every method takes the acting user, re-reads it from the database and checks its stored role
+first (`accounts.require`), and writes its audit event in the same transaction as the change.
+Text is never overwritten: each draft, regeneration and saved edit is a new numbered version
+(`documents`), and a save based on an old version is kept too. `Workflow` is what callers use: it
+saves drafts and edits and approves them here, and hands the inbox to `questions`, accounts to
+`accounts`, sign-in to `logins`, ratings to `ratings`, the doctors' verdicts on triage findings to
+`finding_reviews` and the log to `audit`; the records (Version, Approval, ApprovedPage) are in
+`drafts`.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ first (admin) account of an empty database."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -69,13 +70,13 @@ def test_an_export_names_the_stored_account_not_the_object_passed_in(desk: Desk)
 )
 def test_the_explainer_queue_refuses_a_forged_editor(desk: Desk, forged: User, act: str) -> None:
     queue, item_id = _queued(desk)
+    acts: dict[str, Callable[[], object]] = {
+        "approve": lambda: queue.approve(forged, item_id),
+        "edit": lambda: queue.edit(forged, item_id, "Changed.", base=1),
+        "reject": lambda: queue.reject(forged, item_id, "not good"),
+    }
     with pytest.raises(PermissionDeniedError, match=f"{forged.username} \\(.+\\) may not"):
-        if act == "approve":
-            queue.approve(forged, item_id)
-        elif act == "edit":
-            queue.edit(forged, item_id, "Changed.", base=1)
-        else:
-            queue.reject(forged, item_id, "not good")
+        acts[act]()
     assert queue.item(item_id).status == "pending"
     assert len(queue.versions(item_id)) == 1
 
