@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from markdown_it import MarkdownIt
 
@@ -27,7 +28,9 @@ _FORMAT = {"p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "hr"} | {
 _RENDER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 # What remark-gfm and cmark-gfm linkify in decoded text, and Streamlit's directives and icons.
 _AUTOLINK = re.compile(r"https?://|www\.|[\w.+-]@[\w-]", re.I)
-_DIRECTIVE = re.compile(r"(?<!\\):[a-z][\w-]*\[|(?<!\\):material/", re.I)
+# Drafter's own directives (the inbox's red label, its icons) are formatting, not hostile text.
+_OWN = r"(?!red\[\*\*:material/emergency:)(?!material/(?:add|emergency|verified):)"
+_DIRECTIVE = re.compile(rf"(?<!\\):{_OWN}[a-z][\w-]*\[|(?<!\\):{_OWN}material/", re.I)
 
 
 def live_markup(markdown: str) -> list[str]:
@@ -38,4 +41,37 @@ def live_markup(markdown: str) -> list[str]:
     found = [t for t in re.findall(r"<([a-z][\w-]*)", rendered, re.I) if t.lower() not in _FORMAT]
     text = re.sub(r"<[^>]+>", " ", rendered)
     found += _AUTOLINK.findall(text) + _DIRECTIVE.findall(markdown)
+    return found
+
+
+_OWN_TAGS = {"div", "br", "mark", "b", "del", "ins", "em"}  # Drafter's escaped HTML widgets
+
+
+def _markdown_elements(at: Any) -> list[Any]:
+    kinds = ("markdown", "caption", "title", "header", "subheader", "error", "warning", "info",
+             "success", "toast")  # fmt: skip
+    return [el for kind in kinds for el in at.get(kind)]
+
+
+def shown_markdown(at: Any) -> list[str]:
+    """Every Markdown source an AppTest run rendered (bodies, captions, alerts, headings, and the
+    labels that take Markdown), except Drafter's own HTML widgets."""
+    shown = [str(el.value) for el in _markdown_elements(at) if not getattr(el, "allow_html", False)]
+    shown += [str(b.label) for kind in ("expander", "status", "tab") for b in at.get(kind)]
+    shown += [str(el.label) for kind in ("button", "checkbox", "metric") for el in at.get(kind)]
+    return shown
+
+
+def live_in_app(at: Any) -> list[tuple[str, list[str]]]:
+    """The rendered pieces of an AppTest run that hold live markup, with what was found. Drafter's
+    HTML widgets (st.html, the reviewer's diff) escape everything and are one HTML block, which
+    no renderer linkifies: only a tag of theirs could be live."""
+    found = [(text, live) for text in shown_markdown(at) if (live := live_markup(text))]
+    widgets = [el for el in _markdown_elements(at) if getattr(el, "allow_html", False)] + list(
+        at.get("html")
+    )
+    for el in widgets:
+        tags = re.findall(r"<([a-z][\w-]*)", str(el.value), re.I)
+        if live := [t for t in tags if t.lower() not in _OWN_TAGS]:
+            found.append((str(el.value), live))
     return found
