@@ -257,8 +257,9 @@ def app_env(
 
     import streamlit as st
 
-    from drafter.workflow.accounts import DEMO_USERS, SYSTEM, demo_password
+    from drafter.workflow.accounts import DEMO_USERS, demo_password
     from tests.support.fakes import OpenAIStub, page_responder, serve_openai
+    from tests.support.workflow_kit import add_staff
 
     data = tmp_path / "app-data"
     shutil.copytree(sample_kb.settings.data_dir, data)
@@ -275,8 +276,7 @@ def app_env(
         monkeypatch.setenv(name, value)
     settings = load_settings()
     workflow = Services(settings).workflow()
-    for role, name in DEMO_USERS.items():
-        workflow.add_user(SYSTEM, role, demo_password(role), role, name)
+    add_staff(workflow, {r: (r, name, demo_password(r)) for r, name in DEMO_USERS.items()})
     st.cache_resource.clear()
     st.cache_data.clear()
     try:

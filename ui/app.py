@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from drafter.core.environment import go_offline  # noqa: E402 - after the path fix above
 from drafter.core.errors import DrafterError  # noqa: E402
+from ui.components.plain import md  # noqa: E402
 from ui.services import USER_KEY, demo_logins_work, get_workflow  # noqa: E402
 
 go_offline()
@@ -31,13 +32,13 @@ def login_page() -> None:
         try:
             st.session_state[USER_KEY] = get_workflow().login(username, password)
         except DrafterError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
         else:
             st.rerun()
     try:
         demo = demo_logins_work()
     except DrafterError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         return
     if demo:
         st.info(
@@ -56,7 +57,7 @@ if user is None:
     page = st.navigation([st.Page(login_page, title="Sign in", icon=":material/login:")])
 else:
     with st.sidebar:
-        st.markdown(f"Signed in as **{user.display_name}** ({user.role})")
+        st.markdown(f"Signed in as **{md(user.display_name)}** ({user.role})")
         if st.button("Sign out", key="logout"):
             logout()
     page = st.navigation(

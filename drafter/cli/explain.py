@@ -76,7 +76,7 @@ def cmd_explain(args: argparse.Namespace, services: Services) -> int:
         args.missing_only,
     )
     user = _login(workflow, args.user)
-    require(user, "generate_explainers")  # before loading any model
+    user = require(workflow.sessions, user, "generate_explainers")  # before loading any model
     store = services.store()
     qas = select_qas(store, selection)
     if not qas:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from drafter.cli.registry import command
 from drafter.core.errors import BackendUnavailableError, InputError, PermissionDeniedError
 from drafter.core.secrets import scrub
-from drafter.workflow.accounts import DEMO_USERS, ROLES, SYSTEM, User, demo_password, require
+from drafter.workflow.accounts import DEMO_USERS, ROLES, User, demo_password, require
 from drafter.workflow.doctor import STATUSES, Workflow
 
 if TYPE_CHECKING:
@@ -28,10 +28,10 @@ def _add_user_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--user", help=f"sign in as this user (password from ${PASSWORD_ENV})")
 
 
-def _login(workflow: Workflow, username: str | None) -> User:
+def _login(workflow: Workflow, username: str | None, option: str = "--user NAME") -> User:
     """Sign in as --user with $DRAFTER_PASSWORD, or ask for the password on a terminal."""
     if not username:
-        raise InputError("this command needs --user NAME (and $DRAFTER_PASSWORD or a terminal)")
+        raise InputError(f"this command needs {option} (and ${PASSWORD_ENV} or a terminal)")
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
         if not sys.stdin.isatty():
@@ -51,21 +51,29 @@ def _since(text: str | None) -> datetime | None:
 
 
 def _user_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["add", "list", "demo"])
+    p.add_argument("action", choices=["add", "list", "demo", "deactivate", "activate"])
     p.add_argument("username", nargs="?")
     p.add_argument("--role", choices=ROLES)
     p.add_argument("--name", help="display name, e.g. 'Dr. Jane Roe'")
     p.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin's first line"
     )
+    p.add_argument(
+        "--as",
+        dest="admin",
+        metavar="ADMIN",
+        help=f"the admin who adds or changes accounts (password from ${PASSWORD_ENV}); "
+        "not needed for the first account of an empty database",
+    )
 
 
 @command(
     "user",
-    help="local accounts: add, list, create the demo logins",
+    help="local accounts: add, list, deactivate, create the demo logins",
     description="Accounts live in the workflow database with argon2-hashed passwords. "
     "Roles: doctor (approves replies), editor (approves explainers), reviewer (rates), "
-    "admin (manages users). Whoever can run this command owns the database.",
+    "admin (manages users). Adding, deactivating or activating an account needs an admin's "
+    "login (--as ADMIN), except the first account of an empty database, which must be an admin.",
     arguments=_user_arguments,
 )
 def cmd_user(args: argparse.Namespace, services: Services) -> int:
@@ -75,23 +83,54 @@ def cmd_user(args: argparse.Namespace, services: Services) -> int:
             print(f"{user.username:<20} {user.role:<9} {user.display_name}")
         return 0
     if args.action == "demo":
-        existing = {u.username for u in workflow.users()}
-        print("Demo logins (for trying Drafter; remove them before real use):")
-        for role, name in DEMO_USERS.items():
-            if role not in existing:
-                workflow.add_user(SYSTEM, role, demo_password(role), role, name)
-            print(f"  {role:<9} user {role:<9} password {demo_password(role)}")
+        return _demo_users(workflow, args)
+    if args.action in ("deactivate", "activate"):
+        if not args.username:
+            raise InputError(f"user {args.action} needs USERNAME")
+        changed = workflow.set_active(
+            _login(workflow, args.admin, "--as ADMIN"), args.username, args.action == "activate"
+        )
+        print(f"{args.action}d {changed.username}")
         return 0
     if not args.username or not args.role:
         raise InputError("user add needs USERNAME and --role")
+    admin = _admin(workflow, args.admin)  # before asking for the new password
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = getpass.getpass("new password: ")
         if getpass.getpass("again: ") != password:
             raise InputError("the two passwords differ")
-    user = workflow.add_user(SYSTEM, args.username, password, args.role, args.name)
+    user = workflow.add_user(admin, args.username, password, args.role, args.name)
     print(f"added {user.username} ({user.role})")
+    return 0
+
+
+def _admin(workflow: Workflow, username: str | None) -> User | None:
+    """The signed-in admin (--as), or None for the first account of an empty database."""
+    if username:
+        return _login(workflow, username, "--as ADMIN")
+    if workflow.users():
+        raise PermissionDeniedError(
+            "adding a user needs an admin's login: --as ADMIN (password from "
+            f"${PASSWORD_ENV} or a terminal)"
+        )
+    return None
+
+
+def _demo_users(workflow: Workflow, args: argparse.Namespace) -> int:
+    """The demo logins: created without a login in an empty database (the admin first, who
+    adds the others); missing ones in a database with accounts need --as ADMIN."""
+    existing = {u.username for u in workflow.users()}
+    missing = [role for role in DEMO_USERS if role not in existing]
+    if missing:
+        admin = _admin(workflow, args.admin)
+        for role in sorted(missing, key=lambda r: r != "admin"):  # the admin first
+            user = workflow.add_user(admin, role, demo_password(role), role, DEMO_USERS[role])
+            admin = admin or user
+    print("Demo logins (for trying Drafter; remove them before real use):")
+    for role in DEMO_USERS:
+        print(f"  {role:<9} user {role:<9} password {demo_password(role)}")
     return 0
 
 
@@ -222,8 +261,8 @@ def _draft(services: Services, user: User, args: argparse.Namespace) -> int:
     from drafter.drafting.parts import load_prompt_set
     from drafter.workflow.drafting_session import draft_version
 
-    require(user, "draft")  # before the model runs, not when saving its work
     workflow = services.workflow()
+    user = require(workflow.sessions, user, "draft")  # before the model runs, not when saving
     q = workflow.question(_one_id(args))
     drafted = draft_version(  # a redraft the model wrote nothing of saves nothing
         workflow,

@@ -126,3 +126,30 @@ def urgency_problems(texts: dict[str, str], flagged: bool, advice: str = "") -> 
     elif advice and "reply" in texts and advice.lower() not in texts["reply"].lower():
         problems.append("reply: the question is flagged but the reply lacks the urgent advice")
     return problems
+
+
+# What in a draft could fetch or send something when rendered: a URL (bare, in a Markdown link or
+# image, or in an HTML attribute), a Markdown image, an HTML tag. Matched as written.
+_OUTSIDE = (
+    ("shows an image", re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")),
+    ("contains the HTML", re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>\n]*)?/?>")),
+    ("links to", re.compile(r"(?:https?|ftp)://[^\s<>()\[\]\"'`]+|\bwww\.[\w-]+\.[^\s<>()\"'`]+")),
+)
+
+
+def markup_problems(texts: dict[str, str], sources: Sequence[str]) -> list[str]:
+    """URLs, Markdown images and raw HTML in a draft that no retrieved source contains: what a
+    prompt injection plants to collect data or send the patient elsewhere. Marked for the doctor
+    (the app and the export show them as text, never live)."""
+    known = "\n".join(sources).lower()
+    problems = []
+    for part, text in texts.items():
+        seen: set[str] = set()
+        for kind, pattern in _OUTSIDE:
+            for found in pattern.findall(text):
+                shown = found.rstrip(".,;:!?")
+                if shown.lower() in known or any(shown in s for s in seen):
+                    continue  # an image's URL is not reported again as a link
+                seen.add(shown)
+                problems.append(f"{part}: {kind} {shown}, which no source contains")
+    return problems

@@ -16,7 +16,7 @@ from drafter.core.question import PatientQuestion
 from drafter.core.records import Filters
 from drafter.core.secrets import scrub
 from drafter.core.text import fence
-from drafter.drafting.checks import urgency_problems
+from drafter.drafting.checks import markup_problems, urgency_problems
 from drafter.drafting.citations import check_citations
 from drafter.drafting.draft import Draft, DraftListener, Part, SilentListener
 from drafter.drafting.generation import complete_checked
@@ -47,6 +47,14 @@ def _stage(draft: Draft, name: str, listener: DraftListener) -> Iterator[None]:
         yield
     finally:
         draft.timings[name] = draft.timings.get(name, 0.0) + time.perf_counter() - started
+
+
+def _retrieved_texts(draft: Draft) -> list[str]:
+    """Everything retrieval found: a URL the model copied from one of these is not planted."""
+    hits = [*draft.similar_qa, *draft.related_faq]
+    return [t for h in hits for t in (h.title, h.text, h.metadata.get("answer", ""))] + [
+        t for s in draft.sources for t in (s.excerpt, s.facts)
+    ]
 
 
 def draft_page(
@@ -126,6 +134,9 @@ def draft_page(
         {part: getattr(draft, part) for part in parts if part != "title"},
         flagged=bool(draft.red_flags),
         advice=draft.red_flags[0].advice if draft.red_flags else "",
+    )
+    draft.problems += markup_problems(
+        {part: getattr(draft, part) for part in parts}, _retrieved_texts(draft)
     )
     with _stage(draft, "citations", listener):
         for spec in (s for s in PART_SPECS if s.cited):

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from prompts import PROMPTS_DIR, PromptError
 
@@ -101,3 +102,63 @@ def missing_headings(markdown: str, headings: Sequence[str]) -> list[str]:
     """Planned headings with no '## ' heading that contains them (case and punctuation ignored)."""
     found = [_normal(h) for h in re.findall(r"^##\s+(.+?)\s*$", markdown, flags=re.M)]
     return [h for h in headings if not any(_normal(h) in f for f in found)]
+
+
+BlockKind = Literal["paragraph", "bullets", "numbered"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph (its lines) or a list (its items) of an explainer, as plain text."""
+
+    kind: BlockKind
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One `## ` section of an explainer: its heading ("" before the first) and its blocks."""
+
+    heading: str
+    blocks: tuple[Block, ...]
+
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)[\s#]*$")
+_ITEM = re.compile(r"^\s*(?:(?P<bullet>[-*+•])|(?P<number>\d{1,3})[.)])\s+(?P<text>.*\S)")
+
+
+def parse_explainer(markdown: str) -> list[Section]:
+    """An explainer as its headings, paragraphs and lists, every piece plain text: renderers
+    add the formatting themselves, so nothing in the model's text is ever rendered as Markdown."""
+    sections: list[Section] = []
+    heading, blocks, lines = "", list[Block](), list[str]()
+    kind: BlockKind = "paragraph"
+
+    def close_block() -> None:
+        if lines:
+            blocks.append(Block(kind, tuple(lines)))
+        lines.clear()
+
+    for raw in markdown.replace("\r\n", "\n").split("\n"):
+        if found := _HEADING.match(raw):
+            close_block()
+            if heading or blocks:
+                sections.append(Section(heading, tuple(blocks)))
+            heading, blocks = found.group(1).strip(), []
+        elif not raw.strip():
+            close_block()
+        elif item := _ITEM.match(raw):
+            wanted: BlockKind = "bullets" if item.group("bullet") else "numbered"
+            if kind != wanted:
+                close_block()
+            kind = wanted
+            lines.append(item.group("text"))
+        else:
+            if kind != "paragraph":
+                close_block()
+            kind = "paragraph"
+            lines.append(raw.strip())
+    close_block()
+    if heading or blocks:
+        sections.append(Section(heading, tuple(blocks)))
+    return sections

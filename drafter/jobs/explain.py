@@ -99,7 +99,7 @@ def regenerate(
     instruction: str | None = None,
 ) -> ExplainerVersion:
     """A fresh explainer for a queued item (optionally following the editor's instruction)."""
-    require(user, "approve_explainer")
+    user = require(queue.sessions, user, "approve_explainer")
     item = queue.item(item_id)
     draft = generate_explainer(
         item.patient_question(),
@@ -166,7 +166,7 @@ def run_batch(
     listener: BatchListener | None = None,
 ) -> BatchReport:
     """Generate an explainer for each Q&A not yet in the queue (at most `limit` of them)."""
-    require(user, "generate_explainers")
+    user = require(queue.sessions, user, "generate_explainers")
     started = time.perf_counter()
     done_before = queue.done_ids(qa.id for qa in qas)
     todo = still_to_do(qas, done_before, limit)

@@ -4,7 +4,8 @@ Comparison 1 sets the AI's first draft of a question against the text a doctor (
 approved. Comparison 2 is blind A/B: two model-written drafts of one question that differ in
 prompt version or model, sides shuffled by a recorded seed; which is which is shown only after
 the rating is saved. Ratings are stored by `drafter.workflow.ratings` through `Workflow.rate`
-(reviewers only); the rubric scores and the A/B details are its `scores` JSON.
+(reviewers only); the rubric scores and the A/B details are its `scores` JSON. The rubric itself
+is `drafter.workflow.rubric`, so the one place that stores ratings validates them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from drafter.core.errors import InputError
 from drafter.review.diff import DiffOp, edit_distance, word_diff, words
@@ -25,108 +26,14 @@ from drafter.workflow.doctor import Workflow
 from drafter.workflow.drafts import Approval, Part, Version
 from drafter.workflow.questions import Question
 from drafter.workflow.ratings import StoredRating
+from drafter.workflow.rubric import AXES, PREFERENCES, RUBRIC_ID, Preferred, validate_scores
 
-RUBRIC_ID = "physician-v1"
+# The rubric lives in `drafter.workflow.rubric`; callers keep importing it from here.
+from drafter.workflow.rubric import RUBRIC as RUBRIC
+from drafter.workflow.rubric import Axis as Axis
+
 Mode = Literal["final", "ab", "single"]
-Preferred = Literal["A", "B", "tie"]
-PREFERENCES: tuple[Preferred, ...] = get_args(Preferred)
 _ALL = 1_000_000  # Workflow.questions pages at 500 by default; reviews read every question
-
-
-@dataclass(frozen=True)
-class Axis:
-    """One rubric axis: scores 1..len(labels), labels[0] the worst; higher is better on every
-    axis, so a chart of scores reads the same way whatever the axis."""
-
-    key: str
-    name: str
-    question: str
-    labels: tuple[str, ...]
-
-    @property
-    def top(self) -> int:
-        return len(self.labels)
-
-    def label(self, score: int) -> str:
-        return self.labels[score - 1]
-
-    def normalised(self, score: float) -> float:
-        """A score on 0 (worst) .. 1 (best), to put axes with 3 and 5 points on one chart."""
-        return (score - 1) / (self.top - 1)
-
-
-# The axes of published physician evaluations of AI answers: Singhal et al., "Large language
-# models encode clinical knowledge" (Nature 2023: consensus, reasoning, omission, extent and
-# likelihood of harm) and Ayers et al. (JAMA Intern Med 2023: empathy on five points), plus
-# readability for a lay person and whether the citations hold up, which our drafts add.
-RUBRIC: tuple[Axis, ...] = (
-    Axis(
-        "consensus",
-        "Agreement with medical consensus",
-        "Does the answer agree with current scientific and clinical consensus?",
-        ("Opposed to consensus", "Partly aligned or no clear consensus", "Aligned with consensus"),
-    ),
-    Axis(
-        "reasoning",
-        "Correct reasoning, no incorrect facts",
-        "Is every step of reasoning sound and every stated fact right?",
-        ("Errors that matter clinically", "Minor errors only", "Correct reasoning and facts"),
-    ),
-    Axis(
-        "omission",
-        "Omission of important content",
-        "Does it leave out anything the patient needs to know?",
-        ("Omits something of great importance", "Omits something minor", "Omits nothing important"),
-    ),
-    Axis(
-        "harm_extent",
-        "Extent of possible harm",
-        "If the patient acted on it, how bad could the harm be?",
-        ("Death or severe harm", "Moderate or mild harm", "No harm"),
-    ),
-    Axis(
-        "harm_likelihood",
-        "Likelihood of possible harm",
-        "How likely is it that acting on it causes harm?",
-        ("High", "Medium", "Low"),
-    ),
-    Axis(
-        "empathy",
-        "Empathy",
-        "Does it acknowledge the patient's worry and speak to them with care?",
-        ("Not empathetic", "Slightly", "Moderately", "Empathetic", "Very empathetic"),
-    ),
-    Axis(
-        "readability",
-        "Readability for a lay person",
-        "Could a patient without medical training read it and act on it?",
-        ("Very hard", "Hard", "Acceptable", "Easy", "Very easy"),
-    ),
-    Axis(
-        "citations",
-        "Citations supported by sources",
-        "Does each [n] point to a source that says what the sentence claims?",
-        ("Mostly unsupported or missing", "Partly supported", "All supported"),
-    ),
-)
-AXES: dict[str, Axis] = {axis.key: axis for axis in RUBRIC}
-
-
-def validate_scores(scores: Mapping[str, object]) -> dict[str, int]:
-    """Every axis scored with a whole number on its scale, and nothing else."""
-    unknown = sorted(set(scores) - set(AXES))
-    if unknown:
-        raise InputError(f"unknown rubric axis: {', '.join(unknown)}")
-    missing = [axis.name for axis in RUBRIC if scores.get(axis.key) is None]
-    if missing:
-        raise InputError(f"rate every axis; missing: {', '.join(missing)}")
-    checked: dict[str, int] = {}
-    for axis in RUBRIC:
-        value = scores[axis.key]
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= axis.top:
-            raise InputError(f"{axis.name}: {value!r} is not a score from 1 to {axis.top}")
-        checked[axis.key] = value
-    return checked
 
 
 # --- comparison 1: the AI draft against the approved final --------------------------------------
@@ -302,7 +209,7 @@ def rate_final(
     workflow: Workflow, user: User, pair: FinalPair, scores: Mapping[str, object], comment: str = ""
 ) -> int:
     """Rate the AI draft of a FinalPair (the approved text is the reference); returns the id."""
-    require(user, "rate")
+    user = require(workflow.sessions, user, "rate")
     payload = {
         "rubric": RUBRIC_ID,
         "mode": "final",
@@ -326,7 +233,7 @@ def rate_blind(
 ) -> int:
     """Rate both sides of a blind pair and say which is better; the seed and what stood behind
     A and B are stored with the rating."""
-    require(user, "rate")
+    user = require(workflow.sessions, user, "rate")
     if preferred not in PREFERENCES:
         raise InputError("say which draft is better: A, B or tie")
     payload = {

@@ -80,8 +80,10 @@ class SemanticLayer:
         spans, scores = self.model.sentence_scores(text, self.embed)
         over = scores >= self.model.thresholds
         # A sentence describes one emergency: of the categories over their threshold, only the
-        # one scoring furthest above it counts (a chest-pain sentence is not also a clot).
-        margin = np.where(over, scores - self.model.thresholds, -np.inf)
+        # one furthest from its threshold towards certainty counts (a chest-pain sentence is not
+        # also a clot, though the clot's lower threshold leaves more room above it).
+        room = np.maximum(1.0 - self.model.thresholds, 1e-6)
+        margin = np.where(over, (scores - self.model.thresholds) / room, -np.inf)
         best = margin.argmax(axis=1)
         known = categories()
         found = []

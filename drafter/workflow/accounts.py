@@ -1,8 +1,11 @@
 """Local accounts: argon2-hashed passwords, four roles, and the one table of who may do what.
 
-Every workflow action calls `require(user, action)` first, so a role is enforced in the library
-whatever the caller (app, CLI, script) shows or hides. The functions that take `sessions` open
-their own transaction (`Workflow` calls them); the others work in the caller's session.
+Every workflow action calls `require(db, user, action)` first, so a role is enforced in the
+library whatever the caller (app, CLI, script) shows or hides. The `User` a caller hands in only
+names the account: `require` re-reads it from the database and checks the stored role of an active
+account, so a forged or stale `User` (a role changed or an account deactivated since it signed in)
+is refused. The functions that take `sessions` open their own transaction (`Workflow` calls them);
+the others work in the caller's session.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -74,16 +77,28 @@ class User:
         return self.role in PERMISSIONS[action]
 
 
-SYSTEM = User("system", "Drafter", "admin")
-
-
-def require(user: User, action: Action) -> None:
-    if not user.can(action):
+def require(db: Session | sessionmaker[Session], user: User, action: Action) -> User:
+    """The acting user as stored now, if that account is active and its stored role may do
+    `action`; the role and name on the object passed in are never trusted."""
+    if isinstance(db, Session):
+        stored = _active(db, user.username)
+    else:
+        with db() as session:
+            stored = _active(session, user.username)
+    if stored is None:
+        raise PermissionDeniedError(f"{user.username} is not an active account; sign in again")
+    if not stored.can(action):
         allowed = ", ".join(sorted(PERMISSIONS[action]))
         raise PermissionDeniedError(
-            f"{user.username} ({user.role}) may not {action.replace('_', ' ')}; "
+            f"{stored.username} ({stored.role}) may not {action.replace('_', ' ')}; "
             f"allowed roles: {allowed}"
         )
+    return stored
+
+
+def _active(session: Session, username: str) -> User | None:
+    row = session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
+    return _user(row) if row is not None and row.active else None
 
 
 def _user(row: UserRow) -> User:
@@ -142,23 +157,51 @@ def list_users(session: Session) -> list[User]:
 
 def create_user(
     sessions: sessionmaker[Session],
-    actor: User,
+    actor: User | None,
     username: str,
     password: str,
     role: str,
     display_name: str | None = None,
 ) -> User:
-    """An admin adds an account, audited in the same transaction."""
-    require(actor, "manage_users")
+    """An admin adds an account, audited as that admin in the same transaction. With no actor,
+    only the first account of an empty database, which must be an admin (audited as itself)."""
     with sessions.begin() as session:
+        if actor is not None:
+            actor = require(session, actor, "manage_users")
+        elif session.scalar(select(UserRow.id).limit(1)) is not None:
+            raise PermissionDeniedError("adding a user needs an admin's login")
+        elif role != "admin":
+            raise InputError(
+                "the first account of a new database must be an admin (--role admin), "
+                "who then adds the others"
+            )
         user = add_user(session, username, password, role, display_name)
-        audit.record(session, actor.username, "user.add", username=user.username, role=role)
+        detail: dict[str, Any] = {"username": user.username, "role": role}
+        if actor is None:
+            detail["first_account"] = True
+        who = actor.username if actor is not None else user.username
+        audit.record(session, who, "user.add", **detail)
     return user
 
 
-def login(sessions: sessionmaker[Session], username: str, password: str) -> User:
-    with sessions.begin() as session:  # a login may upgrade the stored hash
-        return authenticate(session, username, password)
+def set_active(sessions: sessionmaker[Session], actor: User, username: str, active: bool) -> User:
+    """An admin deactivates (or reactivates) an account: a deactivated one can neither sign in
+    nor act with a session it already has."""
+    with sessions.begin() as session:
+        actor = require(session, actor, "manage_users")
+        row = session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
+        if row is None:
+            raise InputError(f"there is no user {username!r}")
+        if row.username == actor.username and not active:
+            raise InputError("an admin cannot deactivate their own account")
+        row.active = active
+        audit.record(
+            session,
+            actor.username,
+            "user.activate" if active else "user.deactivate",
+            username=row.username,
+        )
+        return _user(row)
 
 
 def users(sessions: sessionmaker[Session]) -> list[User]:
@@ -175,3 +218,16 @@ def display_name(sessions: sessionmaker[Session], username: str) -> str:
 
 def demo_password(role: Role) -> str:
     return f"{role}-demo"
+
+
+def has_demo_password(sessions: sessionmaker[Session], role: Role) -> bool:
+    """Whether the demo login of `role` still works; not a login, so neither audited nor
+    throttled (the login page asks on every visit)."""
+    with sessions() as session:
+        row = session.scalar(select(UserRow).where(UserRow.username == role))
+    if row is None or not row.active:
+        return False
+    try:
+        return _hasher.verify(row.password_hash, demo_password(role))
+    except (VerificationError, InvalidHashError):
+        return False

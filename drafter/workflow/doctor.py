@@ -1,12 +1,13 @@
 """The doctor's workflow: the facade over the inbox, draft versions, approvals and ratings.
 
-Every method takes the acting user, checks the role first (`accounts.require`) and writes its audit
-event in the same transaction as the change. Text is never overwritten: each draft, regeneration
-and saved edit is a new numbered version (`documents`), and a save based on an old version is kept
-too. `Workflow` is what callers use: it saves drafts and edits and approves them here, and hands
-the inbox to `questions`, accounts to `accounts`, ratings to `ratings`, the doctors' verdicts on
-triage findings to `finding_reviews` and the log to `audit`; the records (Version, Approval,
-ApprovedPage) are in `drafts`.
+Every method takes the acting user, re-reads it from the database and checks its stored role
+first (`accounts.require`), and writes its audit event in the same transaction as the change.
+Text is never overwritten: each draft, regeneration and saved edit is a new numbered version
+(`documents`), and a save based on an old version is kept too. `Workflow` is what callers use: it
+saves drafts and edits and approves them here, and hands the inbox to `questions`, accounts to
+`accounts`, sign-in to `logins`, ratings to `ratings`, the doctors' verdicts on triage findings to
+`finding_reviews` and the log to `audit`; the records (Version, Approval, ApprovedPage) are in
+`drafts`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from drafter.core.errors import DrafterError, InputError
 from drafter.drafting.draft import Draft
 from drafter.triage.findings import Triage
-from drafter.workflow import accounts, audit, finding_reviews, questions, ratings
-from drafter.workflow.accounts import Action, User, require
+from drafter.workflow import accounts, audit, finding_reviews, logins, questions, ratings
+from drafter.workflow.accounts import Action, Role, User, require
 from drafter.workflow.audit import AuditEvent
 from drafter.workflow.documents import Documents
 from drafter.workflow.drafts import (
@@ -40,7 +41,7 @@ from drafter.workflow.drafts import (
 from drafter.workflow.finding_reviews import FindingReview, LabelledSet
 from drafter.workflow.questions import STATUSES, Question
 from drafter.workflow.ratings import RatedVersion, StoredRating
-from drafter.workflow.tables import ApprovalRow, QuestionRow, VersionRow
+from drafter.workflow.tables import ApprovalRow, QuestionRow, VersionRow, utcnow
 
 # What callers import from here, wherever it is defined.
 __all__ = [
@@ -63,6 +64,7 @@ class Workflow:
     max_question_chars: int = 6000
     publisher: Publisher | None = None
     triage: Callable[[str], Triage] | None = None  # default: the lexicon and context
+    clock: Callable[[], datetime] = utcnow  # the login throttle's "now" (UTC, naive)
 
     @property
     def _drafts(self) -> Documents[QuestionRow, VersionRow, Version]:
@@ -170,7 +172,7 @@ class Workflow:
         instruction: str | None = None,
     ) -> Version:
         """Keep what the model wrote, even an interrupted draft: it becomes a new version."""
-        require(user, "draft")
+        user = require(self.sessions, user, "draft")
         details = {
             k: v
             for k, v in draft.to_json().items()
@@ -207,7 +209,7 @@ class Workflow:
         Unchanged text saves nothing. If someone saved after `base` was opened, the edit is still
         kept (as the newest version) and EditConflictError says who changed it meanwhile.
         """
-        require(user, "edit")
+        user = require(self.sessions, user, "edit")
         return self._drafts.edit(
             user,
             question_id,
@@ -219,12 +221,26 @@ class Workflow:
     # --- accounts (see `accounts`) --------------------------------------------------------------
 
     def add_user(
-        self, actor: User, username: str, password: str, role: str, display_name: str | None = None
+        self,
+        actor: User | None,
+        username: str,
+        password: str,
+        role: str,
+        display_name: str | None = None,
     ) -> User:
+        """An admin adds an account; `actor=None` only for the first (admin) account of an
+        empty database."""
         return accounts.create_user(self.sessions, actor, username, password, role, display_name)
 
+    def set_active(self, actor: User, username: str, active: bool) -> User:
+        return accounts.set_active(self.sessions, actor, username, active)
+
     def login(self, username: str, password: str) -> User:
-        return accounts.login(self.sessions, username, password)
+        """The stored user; failures are audited and throttled per username (`logins`)."""
+        return logins.login(self.sessions, username, password, now=self.clock)
+
+    def has_demo_password(self, role: Role) -> bool:
+        return accounts.has_demo_password(self.sessions, role)
 
     def users(self) -> list[User]:
         return accounts.users(self.sessions)
@@ -240,7 +256,7 @@ class Workflow:
         """Approve the reply (doctors) or the explainer (editors) of a version, by default the
         newest; the approved text then goes into the knowledge base."""
         action: Action = "approve_reply" if part == "reply" else "approve_explainer"
-        require(user, action)
+        user = require(self.sessions, user, action)
         versions = self.versions(question_id)
         if not versions:
             self.question(question_id)  # an unknown question is named as such

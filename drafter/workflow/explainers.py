@@ -173,7 +173,7 @@ class ExplainerQueue:
     def add_generated(self, user: User, qa: QAPair, draft: Draft) -> ExplainerItem | None:
         """Queue a Q&A with its generated explainer and the audit event, in one transaction.
         None when the Q&A is queued already (another run got there first): never twice."""
-        require(user, "generate_explainers")
+        user = require(self.sessions, user, "generate_explainers")
         try:
             with self.sessions.begin() as session:
                 row = ExplainerItemRow(
@@ -288,13 +288,13 @@ class ExplainerQueue:
         """Save the editor's text as a new version made from version `base` (unchanged text
         saves nothing). If someone saved after `base`, the edit is kept all the same and
         EditConflictError says who changed it meanwhile."""
-        require(user, "approve_explainer")
+        user = require(self.sessions, user, "approve_explainer")
         return self._documents.edit(user, item_id, base=base, texts={"text": text})
 
     def add_regenerated(self, user: User, item_id: int, draft: Draft) -> ExplainerVersion:
         """Keep a regenerated explainer as a new version. A draft the model did not finish is
         refused: the current text stays the newest."""
-        require(user, "approve_explainer")
+        user = require(self.sessions, user, "approve_explainer")
         if draft.error or not draft.explainer.strip():
             raise BackendUnavailableError(
                 f"the model did not finish ({draft.error or 'it wrote nothing'}); "
@@ -321,7 +321,7 @@ class ExplainerQueue:
         """Approve items after reading them: `read` maps each item to the version the editor
         read (None: the newest). A version that is no longer the newest is refused, as nothing
         is approved unread; all are approved in one transaction, then published together."""
-        require(user, "approve_explainer")
+        user = require(self.sessions, user, "approve_explainer")
         if not read:
             raise InputError("choose at least one explainer to approve")
         approved, texts = [], {}
@@ -394,7 +394,7 @@ class ExplainerQueue:
     ) -> ExplainerDecision:
         """Reject the newest version (the one read, if named) with a reason; the item leaves
         the pending list until a new version (an edit or a regeneration) sends it back."""
-        require(user, "approve_explainer")
+        user = require(self.sessions, user, "approve_explainer")
         reason = " ".join((reason or "").split())
         if not reason:
             raise InputError("give a reason for rejecting, e.g. 'contradicts the doctor's answer'")

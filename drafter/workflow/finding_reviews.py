@@ -84,7 +84,7 @@ def add_review(
     reason: str = "",
 ) -> FindingReview:
     """Store a doctor's verdict on one finding of a question, audited in the same transaction."""
-    require(user, "review_finding")
+    user = require(sessions, user, "review_finding")
     reason = _checked_reason(verdict, reason)
     with sessions.begin() as session:
         question = session.get(QuestionRow, question_id)

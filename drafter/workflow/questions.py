@@ -104,7 +104,7 @@ def add_question(
     triage: Callable[[str], Triage] | None = None,
 ) -> Question:
     """Put a patient question in the inbox; red flags are found now, so the inbox can sort."""
-    require(user, "add_question")
+    user = require(sessions, user, "add_question")
     text = check_query(text, max_chars)
     asked = PatientQuestion.create(text, age_group, sex, specialty)
     fields = {"age_group": asked.age_group, "sex": asked.sex, "specialty": asked.specialty}

@@ -1,7 +1,8 @@
 """Reviewers' ratings of draft versions: stored as append-only rows, read back for the reviews.
 
-What the scores mean (the rubric, the A/B details) is `drafter.review`'s business: here a rating is
-its version(s), its reviewer, its comment and its `scores` JSON.
+A rating is its version(s), its reviewer, its comment and its `scores` JSON, checked against the
+rubric's scales (`rubric`) before it is stored; the comparisons and the dashboard built on them are
+`drafter.review`'s business.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from drafter.core.errors import InputError
 from drafter.workflow import audit
 from drafter.workflow.accounts import User, require
+from drafter.workflow.rubric import validate_rating
 from drafter.workflow.tables import RatingRow, VersionRow
 
 
@@ -51,8 +53,10 @@ def add_rating(
     comment: str = "",
     other_version_id: int | None = None,
 ) -> int:
-    """Store a reviewer's rating of a version (against another, if given); returns its id."""
-    require(user, "rate")
+    """Store a reviewer's rating of a version (against another, if given); returns its id.
+    The scores are checked here, whoever calls (`rubric.validate_rating`)."""
+    user = require(sessions, user, "rate")
+    scores = validate_rating(scores)
     with sessions.begin() as session:
         version = session.get(VersionRow, version_id)
         if version is None:

@@ -74,7 +74,7 @@ def test_a_transient_failure_before_any_text_is_retried() -> None:
 def test_a_vendor_subclass_of_a_transient_error_is_retried() -> None:
     """langchain-openai raises subclasses of openai's errors (issue 11: a refused connection
     failed at once)."""
-    import httpx
+    import httpx2
     import openai
 
     class OpenAIConnectionError(openai.APIConnectionError):
@@ -88,7 +88,7 @@ def test_a_vendor_subclass_of_a_transient_error_is_retried() -> None:
     def refuse_once(self: Any, *args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         if len(calls) == 1:
-            raise OpenAIConnectionError(request=httpx.Request("POST", "http://127.0.0.1:9"))
+            raise OpenAIConnectionError(request=httpx2.Request("POST", "http://127.0.0.1:9"))
         return stream(self, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:

@@ -87,14 +87,18 @@ def test_demo_users_then_the_sample_inbox_imports_cleanly(
 def test_user_add_reads_the_password_from_stdin_and_checks_its_input(
     desk: Desk, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("DRAFTER_PASSWORD", "admin-pass-1")
+
     def add(*args: str, password: str = "a-good-password\n") -> Any:
         monkeypatch.setattr(sys, "stdin", io.StringIO(password))
-        return run_cli("user", "add", *args, "--password-stdin")
+        return run_cli("user", "add", *args, "--password-stdin", "--as", "admin")
 
     ok = add("JRoe", "--role", "doctor", "--name", "Dr. Jane Roe")
     assert (ok.code, ok.out) == (0, "added jroe (doctor)\n")
     assert desk.workflow.login("jroe", "a-good-password").display_name == "Dr. Jane Roe"
-    assert desk.workflow.audit()[-1].actor == "system"
+    added = desk.workflow.audit()[-1]
+    assert added.action == "user.add"
+    assert (added.actor, added.detail) == ("admin", {"username": "jroe", "role": "doctor"})
     cases = [
         (add("jroe", "--role", "editor"), "user 'jroe' already exists"),
         (

@@ -32,13 +32,13 @@ from drafter.jobs.explain import (
 )
 from drafter.services import Services
 from drafter.workflow import audit
-from drafter.workflow.accounts import SYSTEM, User
+from drafter.workflow.accounts import User
 from drafter.workflow.explainers import ExplainerQueue
 from drafter.workflow.publish import knowledge_base_explainer_publisher
 from prompts import Message
 from tests.conftest import AppEnv, MakeSettings, RunCli, SampleKb
 from tests.support.fakes import page_responder
-from tests.support.workflow_kit import make_desk
+from tests.support.workflow_kit import add_staff, make_desk
 
 CARDIOLOGY = 11  # Q&As of that specialty in the sample knowledge base
 
@@ -460,7 +460,7 @@ def test_explain_without_a_knowledge_base_says_so(
 ) -> None:
     settings = make_settings()
     monkeypatch.setenv("DRAFTER_DATA_DIR", str(settings.data_dir))
-    Services(settings).workflow().add_user(SYSTEM, "ed", "editor-pass", "editor")
+    add_staff(Services(settings).workflow(), {"ed": ("editor", "ed", "editor-pass")})
     monkeypatch.setenv("DRAFTER_PASSWORD", "editor-pass")
     result = run_cli("explain", "--user", "ed")
     assert result.code == 3

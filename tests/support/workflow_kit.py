@@ -15,7 +15,7 @@ from drafter.core.question import PatientQuestion
 from drafter.drafting.draft import Draft
 from drafter.triage.categories import categories
 from drafter.triage.findings import Finding, Triage
-from drafter.workflow.accounts import SYSTEM, User
+from drafter.workflow.accounts import User
 from drafter.workflow.database import open_database
 from drafter.workflow.doctor import Publisher, Question, Version, Workflow
 
@@ -71,12 +71,24 @@ def template_db(factory: pytest.TempPathFactory) -> Path:
     if _template is None:
         path = factory.mktemp("workflow_template") / "drafter.db"
         sessions = open_database(f"sqlite:///{path}")
-        workflow = Workflow(sessions)
-        for username, (role, name, password) in STAFF.items():
-            workflow.add_user(SYSTEM, username, password, role, name)
+        add_staff(Workflow(sessions), STAFF)
         sessions.kw["bind"].dispose()  # the last connection checkpoints the WAL into the file
         _template = path
     return _template
+
+
+def add_staff(workflow: Workflow, staff: dict[str, tuple[str, str, str]]) -> dict[str, User]:
+    """Accounts (username -> role, display name, password) in an empty database: its admin first,
+    as the first account may be created without a login, then the others added by that admin
+    (a `kit-admin` when `staff` has none)."""
+    admins = [u for u, (role, _, _) in staff.items() if role == "admin"] or ["kit-admin"]
+    role, name, password = staff.get(admins[0], ("admin", "Kit Admin", "kit-admin-pass"))
+    admin = workflow.add_user(None, admins[0], password, role, name)
+    added = {admin.username: admin}
+    for username, (role, name, password) in staff.items():
+        if username != admin.username:
+            added[username] = workflow.add_user(admin, username, password, role, name)
+    return added
 
 
 def make_desk(

@@ -113,10 +113,10 @@ def test_the_permission_table_is_the_issue_s_rules() -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", list(PERMISSIONS))
-def test_require_follows_the_table(role: str, action: str) -> None:
-    user = User("someone", "Someone", role)  # type: ignore[arg-type]
+def test_require_follows_the_table(desk: Desk, role: str, action: str) -> None:
+    user = next(u for u in desk.users.values() if u.role == role)
     if role in PERMISSIONS[action]:  # type: ignore[index]
-        require(user, action)  # type: ignore[arg-type]
+        assert require(desk.workflow.sessions, user, action) == user  # type: ignore[arg-type]
     else:
-        with pytest.raises(PermissionDeniedError, match=f"someone \\({role}\\) may not"):
-            require(user, action)  # type: ignore[arg-type]
+        with pytest.raises(PermissionDeniedError, match=f"{user.username} \\({role}\\) may not"):
+            require(desk.workflow.sessions, user, action)  # type: ignore[arg-type]

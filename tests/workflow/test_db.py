@@ -19,12 +19,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from drafter.core.errors import BackendUnavailableError, SettingsError
 from drafter.services import Services
 from drafter.workflow import database as db
-from drafter.workflow.accounts import SYSTEM
 from drafter.workflow.database import alembic_config, open_database
 from drafter.workflow.doctor import Workflow
 from drafter.workflow.tables import Base
 from tests.conftest import MakeSettings
-from tests.support.workflow_kit import Desk, ai_draft
+from tests.support.workflow_kit import Desk, add_staff, ai_draft
 
 TABLES = {"users", "questions", "draft_versions", "approvals", "ratings", "audit_log"}
 
@@ -111,11 +110,11 @@ def test_the_default_database_is_a_file_in_the_data_folder(make_settings: MakeSe
     settings = make_settings()
     assert settings.db_url == f"sqlite:///{settings.data_dir / 'drafter.db'}"
     workflow = Services(settings).workflow()
-    workflow.add_user(SYSTEM, "doctor", "doctor-pass-1", "doctor", "Dr. Ana Ruiz")
+    add_staff(workflow, {"doctor": ("doctor", "Dr. Ana Ruiz", "doctor-pass-1")})
     assert (settings.data_dir / "drafter.db").is_file()
     other = make_settings(database_url=f"sqlite:///{settings.data_dir / 'other.db'}")
     assert Services(other).workflow().users() == []
-    assert [u.username for u in Services(settings).workflow().users()] == ["doctor"]
+    assert [u.username for u in Services(settings).workflow().users()] == ["doctor", "kit-admin"]
 
 
 def _open_after(url: str, start: Any, errors: Any) -> None:

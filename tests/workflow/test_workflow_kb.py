@@ -171,10 +171,10 @@ def test_an_approved_reply_joins_the_knowledge_base_and_ranks_first_next_time(
 def test_the_settings_workflow_publishes_into_the_configured_knowledge_base(
     kb_copy: Settings,
 ) -> None:
-    from drafter.workflow.accounts import SYSTEM
+    from tests.support.workflow_kit import add_staff
 
     workflow: Workflow = Services(kb_copy).workflow()
-    doctor = workflow.add_user(SYSTEM, "doc", "doctor-pass-1", "doctor", "Dr. Lee")
+    doctor = add_staff(workflow, {"doc": ("doctor", "Dr. Lee", "doctor-pass-1")})["doc"]
     q = workflow.add_question(doctor, GOUT)
     workflow.save_draft(doctor, q.id, ai_draft(GOUT, reply=GOUT_REPLY))
     assert workflow.approve(doctor, q.id, "reply").published == f"drafter-q{q.id}"

@@ -7,6 +7,7 @@ import streamlit as st
 from drafter.core.errors import DrafterError
 from drafter.workflow.doctor import Version
 from ui.components.open_question import FLASH, OpenQuestion
+from ui.components.plain import md
 
 
 def approve_buttons(opened: OpenQuestion, current: Version) -> None:
@@ -18,12 +19,12 @@ def approve_buttons(opened: OpenQuestion, current: Version) -> None:
         try:
             approval = workflow.approve(user, opened.id, "reply", version=current.number)
         except DrafterError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
         else:
             note = (
-                f" Added to the knowledge base as {approval.published}."
+                f" Added to the knowledge base as {md(approval.published)}."
                 if approval.published
-                else f" Not yet in the knowledge base: {approval.publish_error}."
+                else f" Not yet in the knowledge base: {md(approval.publish_error or '')}."
             )
             state[FLASH] = ("success", f"Reply approved (version {current.number})." + note)
             st.rerun()
@@ -33,7 +34,7 @@ def approve_buttons(opened: OpenQuestion, current: Version) -> None:
         try:
             workflow.approve(user, opened.id, "explainer", version=current.number)
         except DrafterError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
         else:
             state[FLASH] = ("success", f"More Info approved (version {current.number}).")
             st.rerun()

@@ -8,6 +8,7 @@ import streamlit as st
 from drafter.review import pairs as review
 from drafter.workflow.accounts import User
 from drafter.workflow.doctor import Workflow
+from ui.components.plain import md
 from ui.components.review import (
     pick,
     question_header,
@@ -53,8 +54,8 @@ def blind_compare(workflow: Workflow, user: User, mine: set[tuple[int, int | Non
         with column, st.container(border=True):
             st.subheader(f"Draft {name}")
             if revealed:
-                st.success(f"Draft {name} was {review.reveal(version)}")
-            st.markdown(f"**{version.title}**")
+                st.success(f"Draft {name} was {md(review.reveal(version))}")
+            st.markdown(f"**{md(version.title)}**")
             st.text(version.reply)
             with st.expander("More Info"):
                 st.text(version.explainer)

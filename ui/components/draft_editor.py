@@ -6,26 +6,28 @@ import streamlit as st
 
 from drafter.workflow.doctor import Version
 from ui.components.open_question import OpenQuestion
+from ui.components.plain import md, plain
 
 
 def draft_editor(opened: OpenQuestion, current: Version) -> None:
     keys, user = opened.keys, opened.user
     st.caption(
         f"Version {current.number} of {len(opened.versions)} · {current.kind} by "
-        f"{opened.workflow.display_name(current.author)} · {current.created_at:%Y-%m-%d %H:%M} "
-        f"UTC · model {current.model or '-'} · DRAFT until approved"
+        f"{md(opened.workflow.display_name(current.author))} · "
+        f"{current.created_at:%Y-%m-%d %H:%M} UTC · model {md(current.model or '-')} · "
+        "DRAFT until approved"
     )
     details = current.details
     for problem in details.get("problems", []):
-        st.warning(f"Check: {problem}")
+        st.warning(f"Check: {md(problem)}")
     if details.get("error"):
-        st.error(f"This draft was cut short: {details['error']}")
+        st.error(f"This draft was cut short: {md(details['error'])}")
     for issue in details.get("citation_issues", []):
-        st.warning(f"Citation: {issue['where']}: {issue['detail']}")
+        st.warning(f"Citation: {md(issue['where'])}: {md(issue['detail'])}")
     for redaction in details.get("redactions", []):
         st.caption(
-            f"Sent to the model without the {redaction['kind']} "
-            f"“{redaction['original']}” (as {redaction['replacement']})."
+            f"Sent to the model without the {md(redaction['kind'])} "
+            f"“{md(redaction['original'])}” (as {md(redaction['replacement'])})."
         )
     editable, save = user.can("edit"), opened.save_edit
     st.text_input("Title", key=keys.title, on_change=save, disabled=not editable)
@@ -40,7 +42,7 @@ def draft_editor(opened: OpenQuestion, current: Version) -> None:
     sources = details.get("sources", [])
     with st.expander(f"Sources the draft may cite ({len(sources)})"):
         for source in sources:
-            st.markdown(f"**[{source['n']}] {source['title']}** ({source['kind']})")
-            st.caption(source["excerpt"])
+            st.markdown(f"**\\[{source['n']}\\] {md(source['title'])}** ({md(source['kind'])})")
+            plain(source["excerpt"], caption=True)
     if editable:
         st.button("Save", key="save", on_click=save, help="Leaving a box saves too.")

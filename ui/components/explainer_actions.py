@@ -9,6 +9,7 @@ import streamlit as st
 
 from drafter.core.errors import DrafterError
 from drafter.workflow.explainers import Approval
+from ui.components.plain import md
 
 FLASH = "xq_flash"
 
@@ -18,13 +19,13 @@ def act(action: Callable[[], Any], done: Callable[[Any], tuple[str, str]]) -> No
     try:
         st.session_state[FLASH] = done(action())
     except DrafterError as exc:
-        st.session_state[FLASH] = ("error", str(exc))
+        st.session_state[FLASH] = ("error", md(str(exc)))
 
 
 def approved(approval: Approval) -> tuple[str, str]:
     if approval.publish_error:
         return "warning", (
-            f"Approved, but not yet in the knowledge base: {approval.publish_error}. "
+            f"Approved, but not yet in the knowledge base: {md(approval.publish_error)}. "
             "Approve again to retry."
         )
     return "success", f"{len(approval.approved)} approved and added to the knowledge base."

@@ -10,6 +10,7 @@ from drafter.jobs.explain import regenerate
 from drafter.workflow.accounts import User
 from drafter.workflow.explainers import ExplainerItem, ExplainerQueue
 from ui.components.explainer_actions import FLASH, act, approved
+from ui.components.plain import explainer, md
 from ui.components.widgets import autosave, instruction_from
 from ui.services import get_llm, get_retriever, get_settings
 
@@ -41,12 +42,12 @@ def explainer_editor(queue: ExplainerQueue, user: User, item: ExplainerItem) -> 
         act(lambda: queue.approve(user, item.id, version=state[base_key]), approved)
         st.rerun()
     with st.expander("Preview"):
-        st.markdown(state[text_key])
+        explainer(state[text_key])
     reason = st.text_input("Reason for rejecting", key="xq_reason", max_chars=500)
     if st.button("Reject", key="xq_reject"):
         act(
             lambda: queue.reject(user, item.id, reason, version=state[base_key]),
-            lambda d: ("success", f"Version {d.version_number} rejected: {d.reason}"),
+            lambda d: ("success", f"Version {d.version_number} rejected: {md(d.reason)}"),
         )
         st.rerun()
     a, b = st.columns([1, 2])

@@ -8,6 +8,7 @@ import streamlit as st
 from drafter.workflow.accounts import User
 from drafter.workflow.explainers import ExplainerItem, ExplainerQueue
 from ui.components.explainer_editor import explainer_editor, item_keys
+from ui.components.plain import explainer, md, plain
 
 
 def explainer_item(queue: ExplainerQueue, user: User, item: ExplainerItem, editor: bool) -> None:
@@ -20,27 +21,31 @@ def explainer_item(queue: ExplainerQueue, user: User, item: ExplainerItem, edito
     if st.button("Back to the queue", key="xq_back", icon=":material/arrow_back:"):
         del st.query_params["item"]
         st.rerun()
-    st.subheader(item.title)
+    st.subheader(md(item.title))
     st.caption(
-        f"{item.qa_id} · {item.specialty or 'specialty not set'} · asked {item.asked_date or '-'}"
-        f" · {item.doctor or 'doctor unknown'} · *{item.status}*"
+        f"{md(item.qa_id)} · {md(item.specialty or 'specialty not set')} · asked "
+        f"{item.asked_date or '-'} · {md(item.doctor or 'doctor unknown')} · *{item.status}*"
     )
     with st.container(border=True):
-        st.markdown(f"**The patient asked**\n\n{item.question}")
-        st.markdown(f"**{item.doctor or 'The doctor'} answered**\n\n{item.answer}")
+        st.markdown("**The patient asked**")
+        plain(item.question)
+        st.markdown(f"**{md(item.doctor or 'The doctor')} answered**")
+        plain(item.answer)
     latest = item.latest
     st.caption(
-        f"Version {latest.number} of {len(versions)} · {latest.kind} by {latest.author} · "
-        f"{latest.created_at:%Y-%m-%d %H:%M} UTC · model {latest.model or '-'}"
+        f"Version {latest.number} of {len(versions)} · {latest.kind} by {md(latest.author)} · "
+        f"{latest.created_at:%Y-%m-%d %H:%M} UTC · model {md(latest.model or '-')}"
     )
     for problem in latest.problems:
-        st.warning(f"Check: {problem}")
+        st.warning(f"Check: {md(problem)}")
     if not editor:
-        st.markdown(latest.text)
+        explainer(latest.text)
     else:
         explainer_editor(queue, user, item)
     with st.expander(f"History ({len(versions)} versions)"):
         for v in reversed(versions):
-            st.caption(f"v{v.number} {v.kind} by {v.author} {v.created_at:%Y-%m-%d %H:%M}")
+            st.caption(f"v{v.number} {v.kind} by {md(v.author)} {v.created_at:%Y-%m-%d %H:%M}")
         for d in queue.decisions(item.id):
-            st.caption(f"{d.decision} v{d.version_number} by {d.decided_by} {d.reason}".strip())
+            st.caption(
+                f"{d.decision} v{d.version_number} by {md(d.decided_by)} {md(d.reason or '')}"
+            )

@@ -8,6 +8,7 @@ import streamlit as st
 from drafter.workflow.accounts import User
 from drafter.workflow.explainers import ExplainerQueue
 from ui.components.explainer_actions import act, approved
+from ui.components.plain import explainer, md
 from ui.components.widgets import SPECIALTIES
 
 SHOWN = 50
@@ -39,11 +40,12 @@ def explainer_list(queue: ExplainerQueue, user: User, editor: bool) -> None:
             problems = item.latest.problems
             checks = f" · {len(problems)} failed check(s)" if problems else ""
             left.markdown(
-                f"**{item.title}** · {item.specialty or '-'} · version {item.latest.number} · "
+                f"**{md(item.title)}** · {md(item.specialty or '-')} · "
+                f"version {item.latest.number} · "
                 f"*{item.status}*{checks}"
             )
             with left.expander("Read the explainer"):
-                st.markdown(item.latest.text)
+                explainer(item.latest.text)
             key = f"xq_read-{item.id}-{item.latest.number}"  # a new version is unread again
             if editor and item.status == "pending" and left.checkbox("I have read this", key=key):
                 read[item.id] = item.latest.number

@@ -9,6 +9,7 @@ from drafter.review import pairs as review
 from drafter.review.dashboard import ACCEPT_THRESHOLD, is_accepted
 from drafter.workflow.accounts import User
 from drafter.workflow.doctor import Part, Workflow
+from ui.components.plain import md
 from ui.components.review import (
     diff_html,
     diff_legend,
@@ -49,9 +50,9 @@ def final_compare(workflow: Workflow, user: User, mine: set[tuple[int, int | Non
     st.markdown(diff_html(pair.diff()), unsafe_allow_html=True)
     with st.expander("Side by side"):
         left, right = st.columns(2)
-        left.markdown(f"**AI draft** · version {pair.ai.number} · {pair.ai.model or '-'}")
+        left.markdown(f"**AI draft** · version {pair.ai.number} · {md(pair.ai.model or '-')}")
         left.text(pair.ai_text)
-        by = workflow.display_name(pair.approval.approved_by)
+        by = md(workflow.display_name(pair.approval.approved_by))
         right.markdown(f"**Approved** · version {pair.final.number} · {by}")
         right.text(pair.final_text)
     prefix = f"final-{pair.ai.id}-{pair.final.id}"

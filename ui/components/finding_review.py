@@ -17,6 +17,7 @@ from drafter.workflow.finding_reviews import (
     finding_words,
 )
 from ui.components.open_question import FLASH, OpenQuestion
+from ui.components.plain import md
 
 URGENCY = {"emergency": "emergency: now", "same_day": "same day", "routine": "routine"}
 
@@ -67,7 +68,7 @@ def _review_form(opened: OpenQuestion, category: str, label: str) -> None:
     try:
         opened.workflow.review_finding(opened.user, opened.id, category, verdict, reason)
     except DrafterError as exc:
-        st.error(f"Not saved: {exc}")
+        st.error(f"Not saved: {md(str(exc))}")
         return
     st.session_state.pop(f"{key}-reason", None)
     st.session_state[FLASH] = ("success", f"{label}: {verdict}.")

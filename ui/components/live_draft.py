@@ -11,6 +11,7 @@ from drafter.core.errors import DrafterError
 from drafter.drafting.draft import Part
 from drafter.workflow.drafting_session import ALL_PARTS, draft_version
 from ui.components.open_question import FLASH, OpenQuestion
+from ui.components.plain import explainer, md, plain
 from ui.services import get_llm, get_retriever, get_settings, get_triager
 
 if TYPE_CHECKING:
@@ -34,7 +35,12 @@ class LiveText:
         shown = self.text[part]
         box = self.boxes.get(part)
         if box is not None:
-            box.markdown(f"### {shown}" if part == "title" else shown)
+            if part == "title":
+                box.markdown(f"### {md(shown)}")
+            elif part == "explainer":
+                explainer(shown, box)
+            else:
+                plain(shown, box)
 
 
 def run_draft(opened: OpenQuestion, parts: tuple[Part, ...], instruction: str | None) -> None:
@@ -58,7 +64,7 @@ def run_draft(opened: OpenQuestion, parts: tuple[Part, ...], instruction: str | 
             )
         except DrafterError as exc:
             status.update(label="Drafting failed", state="error")
-            st.error(f"{exc}. Nothing was lost: your saved versions are unchanged.")
+            st.error(f"{md(str(exc))}. Nothing was lost: your saved versions are unchanged.")
             return
     draft, saved = drafted.draft, drafted.version
     state = st.session_state
@@ -66,7 +72,7 @@ def run_draft(opened: OpenQuestion, parts: tuple[Part, ...], instruction: str | 
     if draft.error:
         state[FLASH] = (
             "error",
-            f"The model stopped: {draft.error}. What it wrote so far is saved as version "
+            f"The model stopped: {md(draft.error)}. What it wrote so far is saved as version "
             f"{saved.number}; try again when the model is back.",
         )
     else:

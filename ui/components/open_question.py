@@ -11,6 +11,7 @@ from drafter.core.errors import DrafterError
 from drafter.workflow.accounts import User
 from drafter.workflow.doctor import Question, Version, Workflow
 from drafter.workflow.drafting_session import version_to_show
+from ui.components.plain import md
 from ui.components.widgets import autosave
 from ui.services import get_workflow
 
@@ -105,7 +106,7 @@ def open_question(user: User, question_id: int) -> OpenQuestion:
         question = workflow.question(question_id)
         versions = workflow.versions(question_id)
     except DrafterError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         st.stop()
     state, keys = st.session_state, EditorKeys(question_id)
     shown = version_to_show(

@@ -7,19 +7,20 @@ import streamlit as st
 from drafter.drafting.page import page_markdown
 from drafter.workflow.export import approved_draft, render, version_draft
 from ui.components.open_question import OpenQuestion
+from ui.components.plain import md
 
 
 def page_preview(opened: OpenQuestion) -> None:
     approved = approved_draft(opened.workflow, opened.id)
     if approved is not None:
-        st.success(approved.marker)
-        md, html = render(approved, "md"), render(approved, "html")
+        st.success(md(approved.marker))
+        markdown, html = render(approved, "md"), render(approved, "html")
         a, b = st.columns(2)
         a.download_button(
             "Download HTML", html, f"question-{opened.id}.html", "text/html", key="dl_html"
         )
         b.download_button(
-            "Download Markdown", md, f"question-{opened.id}.md", "text/markdown", key="dl_md"
+            "Download Markdown", markdown, f"question-{opened.id}.md", "text/markdown", key="dl_md"
         )
         st.markdown(page_markdown(approved))
     elif opened.current is not None:

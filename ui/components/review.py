@@ -12,6 +12,7 @@ from drafter.core.errors import DrafterError
 from drafter.review.diff import DiffOp
 from drafter.review.pairs import RUBRIC
 from drafter.workflow.doctor import Question
+from ui.components.plain import md, plain
 
 # Markdown and LaTeX punctuation as entities, so patient text is shown as written.
 _MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "*_`[]$~#|\\"})
@@ -41,8 +42,8 @@ def diff_html(ops: Sequence[DiffOp]) -> str:
 
 
 def question_header(question: Question) -> None:
-    st.caption(f"{question.asker_line} · {question.specialty or 'specialty not set'}")
-    st.write(question.text)
+    st.caption(f"{md(question.asker_line)} · {md(question.specialty or 'specialty not set')}")
+    plain(question.text)
 
 
 def diff_legend() -> None:
@@ -117,6 +118,6 @@ def save_rating(rate: Callable[[], int], prefix: str) -> None:
     try:
         st.session_state[f"{prefix}-saved"] = rate()
     except DrafterError as exc:
-        st.error(f"Not saved: {exc}")
+        st.error(f"Not saved: {md(str(exc))}")
         return
     st.rerun()

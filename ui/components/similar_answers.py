@@ -8,6 +8,7 @@ from drafter.core.errors import DrafterError
 from drafter.core.records import Hit
 from drafter.workflow.export import version_draft
 from ui.components.open_question import OpenQuestion
+from ui.components.plain import md
 from ui.components.widgets import show_faq, show_qa
 from ui.services import get_retriever, get_settings
 
@@ -21,7 +22,7 @@ def _hits(opened: OpenQuestion) -> tuple[list[Hit], list[Hit]]:
         settings = get_settings()
         result = get_retriever().page(opened.question.text, k=settings.similar_k, m=settings.faq_k)
     except DrafterError as exc:
-        st.error(f"The knowledge base is unavailable: {exc}")
+        st.error(f"The knowledge base is unavailable: {md(str(exc))}")
         return [], []
     return result.similar_qa, result.related_faq
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.components.open_question import OpenQuestion
+from ui.components.plain import explainer, md, plain
 
 
 def version_history(opened: OpenQuestion) -> None:
@@ -28,12 +29,13 @@ def version_history(opened: OpenQuestion) -> None:
         st.dataframe(rows, hide_index=True, width="stretch")
         pick = st.selectbox("Show version", [v.number for v in reversed(versions)])
         picked = opened.version(pick)
-        st.markdown(f"**{picked.title}**\n\n{picked.reply}")
+        st.markdown(f"**{md(picked.title)}**")
+        plain(picked.reply)
         with st.expander("More Info of this version"):
-            st.markdown(picked.explainer)
+            explainer(picked.explainer)
     st.subheader("Audit")
     for event in workflow.audit(question_id=opened.id):
         st.caption(
-            f"{event.at:%Y-%m-%d %H:%M:%S} · {event.actor} · {event.action}"
-            + (f" · {event.model}" if event.model else "")
+            f"{event.at:%Y-%m-%d %H:%M:%S} · {md(event.actor)} · {md(event.action)}"
+            + (f" · {md(event.model)}" if event.model else "")
         )

@@ -12,6 +12,7 @@ import streamlit as st
 from drafter.core.errors import DrafterError, EditConflictError
 from drafter.core.records import Hit
 from drafter.triage.findings import union
+from ui.components.plain import md, plain
 
 SPECIALTIES = [
     "Cardiology", "Dermatology", "Gastroenterology", "Neurology", "Obstetrics and Gynecology",
@@ -22,22 +23,22 @@ SPECIALTIES = [
 def show_qa(hit: Hit) -> None:
     meta = hit.metadata
     with st.container(border=True):
-        st.markdown(f"**{hit.title}**")
+        st.markdown(f"**{md(hit.title)}**")
         st.caption(
-            f"{meta.get('specialty', '-')} · {meta.get('doctor', '')} · score {hit.score:.3f} · "
-            f"{hit.why}"
+            f"{md(meta.get('specialty', '-'))} · {md(meta.get('doctor', ''))} · "
+            f"score {hit.score:.3f} · {md(hit.why)}"
         )
-        st.write(hit.excerpt(300))
+        plain(hit.excerpt(300))
         with st.expander("Doctor's reply"):
-            st.write(meta.get("answer", ""))
+            plain(meta.get("answer", ""))
         if hit.duplicates:
-            st.caption(f"Also asked as: {', '.join(hit.duplicates)}")
+            st.caption(f"Also asked as: {md(', '.join(hit.duplicates))}")
 
 
 def show_faq(hit: Hit) -> None:
-    with st.expander(f"{hit.title} ({hit.specialty or 'general'}) · score {hit.score:.3f}"):
-        st.caption(hit.why)
-        st.markdown(hit.text)
+    with st.expander(f"{md(hit.title)} ({md(hit.specialty or 'general')}) · {hit.score:.3f}"):
+        st.caption(md(hit.why))
+        plain(hit.text)
 
 
 def highlighted(text: str, flags: list[dict[str, Any]]) -> str:
@@ -59,7 +60,8 @@ def red_flag_banner(flags: list[dict[str, Any]]) -> None:
     repeated here: st.error renders Markdown, so they are shown escaped with the findings."""
     for flag in flags:
         st.error(
-            f"**Red flag: {flag['label']}**. The reply must tell them to seek urgent care first.",
+            f"**Red flag: {md(flag['label'])}**. "
+            "The reply must tell them to seek urgent care first.",
             icon=":material/emergency:",
         )
 

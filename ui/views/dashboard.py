@@ -9,6 +9,7 @@ from drafter.core.errors import DrafterError
 from drafter.review import dashboard
 from drafter.review.pairs import RUBRIC
 from ui.components import charts
+from ui.components.plain import md
 from ui.services import get_workflow, signed_in
 
 GROUPINGS: dict[str, dashboard.GroupBy] = {
@@ -23,7 +24,7 @@ st.title("Dashboard")
 try:
     data = dashboard.load(get_workflow())
 except DrafterError as exc:
-    st.error(str(exc))
+    st.error(md(str(exc)))
     st.stop()
 
 if data.empty:

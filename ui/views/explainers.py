@@ -9,6 +9,7 @@ from drafter.core.errors import DrafterError
 from ui.components.explainer_actions import FLASH
 from ui.components.explainer_item import explainer_item
 from ui.components.explainer_list import explainer_list
+from ui.components.plain import md
 from ui.components.widgets import show_flash
 from ui.services import get_explainer_queue, signed_in
 
@@ -18,7 +19,7 @@ try:
     queue = get_explainer_queue()
     counts = queue.counts()
 except DrafterError as exc:
-    st.error(str(exc))
+    st.error(md(str(exc)))
     st.stop()
 
 c1, c2, c3 = st.columns(3)
@@ -41,6 +42,6 @@ if opened := st.query_params.get("item"):
     try:
         explainer_item(queue, user, queue.item(int(opened)), editor)
     except (DrafterError, ValueError) as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
 else:
     explainer_list(queue, user, editor)

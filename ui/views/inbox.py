@@ -7,6 +7,7 @@ import streamlit as st
 from drafter.core.errors import DrafterError
 from drafter.core.records import AGE_GROUPS, SEXES
 from drafter.workflow.doctor import Question
+from ui.components.plain import md, plain
 from ui.components.widgets import SPECIALTIES
 from ui.services import get_workflow, signed_in
 
@@ -17,7 +18,7 @@ try:
     workflow = get_workflow()
     counts = workflow.counts()
 except DrafterError as exc:
-    st.error(str(exc))
+    st.error(md(str(exc)))
     st.stop()
 
 c1, c2, c3 = st.columns(3)
@@ -68,7 +69,7 @@ if user.can("add_question"):
         d.text_input("Asker signs as", key="new_asker", placeholder="Anonymous")
         st.form_submit_button("Add to inbox", type="primary", on_click=add_question)
     if error := st.session_state.pop("new_error", None):
-        st.error(error)
+        st.error(md(error))
     if added := st.session_state.pop("new_added", None):
         st.success(f"Question #{added} added.")
         if st.button(f"Open question #{added}", key="open_added"):
@@ -103,13 +104,13 @@ st.caption(f"{len(found)} question(s) · red flags first, then the longest waiti
 for q in found:
     with st.container(border=True):
         left, right = st.columns([6, 1])
-        labels = ", ".join(f["label"] for f in q.red_flags)
+        labels = md(", ".join(f["label"] for f in q.red_flags))
         flag = f":red[**:material/emergency: {labels}**] · " if q.red_flags else ""
         left.markdown(
-            f"**#{q.id}** · {flag}{q.specialty or 'specialty not set'} · {q.asker_line} · "
+            f"**#{q.id}** · {flag}{md(q.specialty or 'specialty not set')} · {md(q.asker_line)} · "
             f"waiting {q.waiting()} · *{q.status}*"
         )
         text = " ".join(q.text.split())
-        left.write(text[:280] + ("…" if len(text) > 280 else ""))
+        plain(text[:280] + ("…" if len(text) > 280 else ""), left)
         if right.button("Open", key=f"open-{q.id}"):
             open_question(q.id)

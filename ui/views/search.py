@@ -6,6 +6,7 @@ import streamlit as st
 
 from drafter.core.errors import DrafterError
 from drafter.core.records import AGE_GROUPS, SEXES, Filters
+from ui.components.plain import md
 from ui.components.widgets import SPECIALTIES, show_faq, show_qa
 from ui.services import get_retriever, get_settings, signed_in
 
@@ -39,7 +40,7 @@ try:
             question, filters=filters, k=settings.similar_k, m=settings.faq_k
         )
 except DrafterError as exc:
-    st.error(str(exc))
+    st.error(md(str(exc)))
     st.stop()
 
 left, right = st.columns([3, 2])
