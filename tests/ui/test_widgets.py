@@ -26,3 +26,15 @@ def test_overlapping_and_out_of_range_spans_are_safe() -> None:
     assert highlighted("abcdefghij", flags) == (
         "<div class='patient-text'><mark>abcdefg</mark>hij</div>"
     )
+
+
+def test_untrusted_text_in_the_app_masks_secrets() -> None:
+    """A store's error quoting its URL, or a gateway's quoting the key, shows neither secret."""
+    from drafter.core.secrets import remember
+    from ui.components.plain import md
+
+    remember("sk-widget-test-key-0042")
+    shown = md("401 from http://drafter:pg-pass-0042@db:5432 Bearer sk-widget-test-key-0042")
+    assert "pg-pass-0042" not in shown
+    assert "sk-widget-test-key-0042" not in shown
+    assert "401 from" in shown

@@ -4,7 +4,9 @@ fetched, no link is live, `:red[...]` is not coloured). Only Drafter's own forma
 labels and headings around the text, and an explainer's sections from its parsed structure.
 
 `md` is for a piece of untrusted text inside Drafter's own Markdown (a caption, a label, an
-alert); `plain` shows a block of it; `explainer` shows a generated explainer.
+alert); `plain` shows a block of it; `explainer` shows a generated explainer. `md` and `plain`
+also mask the configured secrets (an error from a store or a gateway may quote its URL's password
+or the API key), so no page shows one.
 """
 
 from __future__ import annotations
@@ -12,16 +14,21 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from drafter.core.markup import escape_block
-from drafter.core.markup import escape_inline as md
+from drafter.core.markup import escape_block, escape_inline
+from drafter.core.secrets import scrub
 from drafter.drafting.page import explainer_markdown
 
 __all__ = ["explainer", "md", "plain"]
 
 
+def md(text: str) -> str:
+    """A piece of untrusted text made inert for Drafter's Markdown, secrets masked."""
+    return escape_inline(scrub(text))
+
+
 def plain(text: str, where: DeltaGenerator | None = None, *, caption: bool = False) -> None:
     """A block of untrusted text, line breaks kept, in `where` (default: the page)."""
-    body = escape_block(text)
+    body = escape_block(scrub(text))
     if where is None:
         st.caption(body) if caption else st.markdown(body)
     else:
