@@ -7,23 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import GOUT
 from tests.conftest import RunCli
-from tests.support.workflow_kit import Desk, ai_draft, make_desk
+from tests.support.workflow_kit import Desk, ai_draft
 
-GOUT = (
-    "Last night the joint at the base of my big toe suddenly became red, hot and so swollen that "
-    "even the bed sheet hurt. Could this be gout?"
-)
-
-
-@pytest.fixture
-def desk(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Desk:
-    desk = make_desk(tmp_path_factory, tmp_path)
-    monkeypatch.setenv("DRAFTER_DATABASE_URL", desk.url)
-    monkeypatch.setenv("DRAFTER_PASSWORD", "doctor-pass-1")
-    return desk
+pytestmark = pytest.mark.usefixtures("doctor_signed_in")
 
 
 def test_a_lone_surrogate_skips_its_line_and_the_rest_are_read(

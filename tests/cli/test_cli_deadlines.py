@@ -6,29 +6,16 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.cli.conftest import GOUT
 from tests.conftest import RunCli, SampleKb, free_port
 from tests.support.misbehaving import Misbehaviour, black_hole, misbehaving_openai
-from tests.support.workflow_kit import Desk, ai_draft, make_desk
+from tests.support.workflow_kit import Desk, ai_draft
 
-GOUT = (
-    "Last night the joint at the base of my big toe suddenly became red, hot and so swollen that "
-    "even the bed sheet hurt. Could this be gout?"
-)
-
-
-@pytest.fixture
-def desk(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Desk:
-    desk = make_desk(tmp_path_factory, tmp_path)
-    monkeypatch.setenv("DRAFTER_DATABASE_URL", desk.url)
-    monkeypatch.setenv("DRAFTER_PASSWORD", "doctor-pass-1")
-    return desk
+pytestmark = pytest.mark.usefixtures("doctor_signed_in")
 
 
 @pytest.fixture

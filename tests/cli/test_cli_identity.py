@@ -10,16 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import RunCli
-from tests.support.workflow_kit import Desk, make_desk
-
-
-@pytest.fixture
-def desk(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
-) -> Desk:
-    desk = make_desk(tmp_path_factory, tmp_path)
-    monkeypatch.setenv("DRAFTER_DATABASE_URL", desk.url)
-    return desk
+from tests.support.workflow_kit import Desk
 
 
 @pytest.fixture
@@ -111,7 +102,6 @@ def test_a_deactivated_account_can_no_longer_act_from_the_cli(
 def test_the_cli_is_throttled_too(
     desk: Desk, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DRAFTER_DATABASE_URL", desk.url)
     monkeypatch.setenv("DRAFTER_PASSWORD", "guessing-1")
     results: list[Any] = [run_cli("approve", "1", "--user", "doctor") for _ in range(5)]
     assert {(r.code, r.err) for r in results} == {

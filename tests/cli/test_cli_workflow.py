@@ -13,24 +13,10 @@ from typing import Any
 import pytest
 
 from knowledge import SAMPLE_INBOX
+from tests.cli.conftest import GOUT
 from tests.conftest import RunCli, SampleKb, WriteJsonl
 from tests.support.fakes import page_responder
-from tests.support.workflow_kit import Desk, ai_draft, make_desk
-
-GOUT = (
-    "Last night the joint at the base of my big toe suddenly became red, hot and so swollen that "
-    "even the bed sheet hurt. I had a barbecue with a lot of beer. Could this be gout?"
-)
-
-
-@pytest.fixture
-def desk(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Desk:
-    """The CLI's database (DRAFTER_DATABASE_URL) with one user of each role."""
-    desk = make_desk(tmp_path_factory, tmp_path)
-    monkeypatch.setenv("DRAFTER_DATABASE_URL", desk.url)
-    return desk
+from tests.support.workflow_kit import Desk, ai_draft
 
 
 @pytest.fixture
