@@ -1,5 +1,5 @@
-"""Patient text is untrusted: identifiers redacted before it leaves the machine, and fenced so it
-cannot close the tags that mark it as data (`fence` is drafter.core.text's, re-exported)."""
+"""Patient text is untrusted: identifiers redacted before it leaves the machine (fencing it as
+data is drafter.core.text's `fence`, shared with triage, a lower layer)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-# Fencing lives in drafter.core.text so that triage, a lower layer, fences with the same function.
-from drafter.core.text import FENCE_TAG, fence
-
-__all__ = ["FENCE_TAG", "IDENTIFIERS", "Redaction", "fence", "redact"]
+__all__ = ["IDENTIFIERS", "Redaction", "redact"]
 
 
 @dataclass(frozen=True)

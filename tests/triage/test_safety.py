@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from drafter.drafting.untrusted import fence, redact
+from drafter.core.text import fence
+from drafter.drafting.untrusted import redact
 from drafter.triage.categories import categories
 from drafter.triage.stage import detect_red_flags
 
