@@ -24,9 +24,13 @@ help:
 	@echo "make triage-model - retrain the triage classifier from knowledge/eval/triage/"
 	@echo "make lint   - ruff check, ruff format --check, mypy"
 
+# llama.cpp is built for any x86-64 with AVX2, not for this CPU's newest extensions: a native build
+# on a virtual machine that reports AMX/AVX-512 crashes in the first decode (seen on 2-core VMs).
+LLAMA_CMAKE ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	CMAKE_ARGS="$(LLAMA_CMAKE)" CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 

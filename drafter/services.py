@@ -33,6 +33,7 @@ class Services:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or load_settings()
         self._built: dict[str, Any] = {}
+        self._stores: list[KnowledgeStore] = []
 
     def _once(self, name: str, build: Callable[[], Built]) -> Built:
         if name not in self._built:
@@ -62,13 +63,15 @@ class Services:
         from knowledge.store import KnowledgeStore
 
         s = self.settings
-        return KnowledgeStore.open(
+        store = KnowledgeStore.open(
             path=s.chroma_dir,
             url=s.chroma_url,
             prefix=s.collection_prefix,
             create=create,
             timeout=s.request_timeout,
         )
+        self._stores.append(store)
+        return store
 
     @property
     def fusion(self) -> FusionConfig:
@@ -137,6 +140,15 @@ class Services:
 
         choice = backend or self.settings.llm_backend
         return self._once(f"chat:{choice}", lambda: make_chat_backend(self.settings, choice))
+
+    def close(self) -> None:
+        """Release what was opened here: every store's Chroma client and the database's
+        connections. The objects built here must not be used afterwards."""
+        while self._stores:
+            self._stores.pop().close()
+        if (sessions := self._built.pop("sessions", None)) is not None:
+            sessions.kw["bind"].dispose()
+        self._built.clear()
 
     # --- the workflow database --------------------------------------------------------------
 

@@ -118,6 +118,12 @@ class KnowledgeStore:
         client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
         return cls(client, prefix, str(path), create=create)
 
+    def close(self) -> None:
+        """Let go of the client: the embedded store's files and database connections (stopped when
+        the last client of that folder closes), a server client's sockets."""
+        self._collections.clear()
+        self._client.close()
+
     def _call(self, call: Callable[[], Answer]) -> Answer:
         """`call()`, within the deadline when the store is a server."""
         if self._timeout is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -29,6 +30,13 @@ from knowledge.retrieval import HybridRetriever
 from tests.support.workflow_kit import Desk, make_desk
 
 go_offline()  # as the CLI and the app do on start
+
+# ~1500 tests in one process open many stores, databases, servers and browsers; a machine whose
+# soft open-file limit is 1024 would fail the last of them. Allowed up to the hard limit.
+_soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+_wanted = 65536 if _hard == resource.RLIM_INFINITY else _hard
+if _soft != resource.RLIM_INFINITY and _soft < _wanted:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (_wanted, _hard))
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SAMPLE_FILES = sample_files()
@@ -216,6 +224,23 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait(timeout=5)
 
 
+@pytest.fixture(autouse=True)
+def _close_services(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every Services a test builds is closed after it: the suite runs in one process, and open
+    Chroma clients and database pools would otherwise pile up to the open-file limit."""
+    made: list[Services] = []
+    build = Services.__init__
+
+    def remembered(self: Services, settings: Settings | None = None) -> None:
+        build(self, settings)
+        made.append(self)
+
+    monkeypatch.setattr(Services, "__init__", remembered)
+    yield
+    for services in made:
+        services.close()
+
+
 @pytest.fixture
 def server_settings(chroma_server: str, make_settings: MakeSettings) -> Settings:
     """Settings pointing at the shared server, with a collection prefix of this test's own."""
@@ -244,9 +269,10 @@ class AppEnv:
     settings: Settings
     stub: Any
     env: dict[str, str]
+    services: Services
 
     def workflow(self) -> Any:
-        return Services(self.settings).workflow()
+        return self.services.workflow()
 
 
 @pytest.fixture
@@ -275,14 +301,16 @@ def app_env(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     settings = load_settings()
-    workflow = Services(settings).workflow()
-    add_staff(workflow, {r: (r, name, demo_password(r)) for r, name in DEMO_USERS.items()})
+    services = Services(settings)
+    add_staff(
+        services.workflow(), {r: (r, name, demo_password(r)) for r, name in DEMO_USERS.items()}
+    )
     st.cache_resource.clear()
     st.cache_data.clear()
     try:
-        yield AppEnv(settings, stub, env)
+        yield AppEnv(settings, stub, env, services)
     finally:
-        st.cache_resource.clear()
+        st.cache_resource.clear()  # closes the app's Services (on_release)
         st.cache_data.clear()
         server.shutdown()
         server.server_close()

@@ -18,7 +18,7 @@ from knowledge.retrieval import HybridRetriever
 USER_KEY = "user"
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, on_release=Services.close)
 def get_services() -> Services:
     return Services()
 

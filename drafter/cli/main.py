@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     go_offline()
+    services: Services | None = None
     try:
         services = Services(load_settings())
         return registry.COMMANDS[args.command].handler(args, services)
@@ -64,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("drafter: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if services is not None:
+            services.close()
 
 
 if __name__ == "__main__":
