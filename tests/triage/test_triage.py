@@ -200,7 +200,9 @@ def test_retraining_reproduces_the_shipped_classifier(embedder: Embedder) -> Non
     shipped = SemanticModel.load()
     assert shipped is not None
     again = train(embedder.embed, embedder.name)
-    assert np.allclose(again.weights, shipped.weights, atol=2e-3)
+    # shipped as float16 (resolution ~1e-3 relative): another CPU's float kernels may round a
+    # weight to the neighbouring float16 value; the thresholds (the decisions) must be the same
+    assert np.allclose(again.weights, shipped.weights, atol=2e-3, rtol=2e-3)
     assert np.allclose(again.thresholds, shipped.thresholds)
 
 
