@@ -13,9 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drafter.cli.registry import command
-from drafter.core.errors import BackendUnavailableError, InputError, PermissionDeniedError
+from drafter.core.errors import (
+    AuditChainError,
+    BackendUnavailableError,
+    InputError,
+    PermissionDeniedError,
+)
 from drafter.core.secrets import scrub
 from drafter.workflow.accounts import DEMO_USERS, ROLES, User, demo_password, require
+from drafter.workflow.audit_chain import Anchor
 from drafter.workflow.doctor import STATUSES, Workflow
 
 if TYPE_CHECKING:
@@ -320,19 +326,48 @@ def cmd_approve(args: argparse.Namespace, services: Services) -> int:
 
 def _audit_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
+        "check",
+        nargs="?",
+        choices=["verify"],
+        metavar="verify",
+        help="verify: check the hash chain of the whole log instead of listing it",
+    )
+    p.add_argument(
         "--since",
         help="only events at or after this time (UTC unless it has a zone), e.g. 2026-11-25T09:00",
     )
     p.add_argument("--question", type=int, help="only events of this question")
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--anchor",
+        metavar="ROW:HASH",
+        help="verify: a row and hash that an earlier verify printed and you kept elsewhere; that "
+        "row must still have that hash, so removing the newest rows or rewriting the chain "
+        "after it is found too",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="the events as JSON; verify: intact, events, last_id, last_hash and the first "
+        "broken row",
+    )
 
 
 @command(
     "audit",
-    help="list the audit log (who did what, when, with which model)",
+    help="list the audit log (who did what, when, with which model), or verify its hash chain",
+    description="Lists the audit log, oldest first. `drafter audit verify` checks every row "
+    "against its hash and the hash of the row before it and names the first that was edited, "
+    "removed (a gap or a broken link) or back-dated (earlier than the row before); exit code 7 "
+    "if one was. The database's owner can still change rows, and whoever rewrites every hash "
+    "from a row on, or removes the newest rows, is only found with --anchor: keep the last row "
+    "and hash it prints somewhere else (e.g. daily) and pass them as --anchor ROW:HASH.",
     arguments=_audit_arguments,
 )
 def cmd_audit(args: argparse.Namespace, services: Services) -> int:
+    if args.check == "verify":
+        return _verify_audit(services.workflow(), args)
+    if args.anchor:
+        raise InputError("--anchor is for `drafter audit verify`")
     events = services.workflow().audit(since=_since(args.since), question_id=args.question)
     if args.json:
         print(json.dumps([e.to_json() for e in events], indent=2, ensure_ascii=False))
@@ -342,6 +377,20 @@ def cmd_audit(args: argparse.Namespace, services: Services) -> int:
         extra = " ".join(f"{k}={v}" for k, v in e.detail.items() if v not in (None, [], ""))
         model = f" model={e.model}" if e.model else ""
         print(f"{e.at:%Y-%m-%d %H:%M:%S} {e.actor:<12} {e.action:<22}{where}{model} {extra}")
+    return 0
+
+
+def _verify_audit(workflow: Workflow, args: argparse.Namespace) -> int:
+    if args.since or args.question is not None:
+        raise InputError("audit verify checks the whole log: --since and --question do not apply")
+    report = workflow.verify_audit(anchor=Anchor.parse(args.anchor) if args.anchor else None)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+        return 0 if report.intact else AuditChainError.exit_code
+    if report.broken is not None:
+        raise AuditChainError(f"the audit log does not verify: {report.broken}")
+    last = f", last hash {report.last_hash} (row {report.last_id})" if report.last_id else ""
+    print(f"audit log intact: {report.events} events{last}")
     return 0
 
 

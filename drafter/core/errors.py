@@ -37,6 +37,12 @@ class PermissionDeniedError(DrafterError):
     exit_code = 5
 
 
+class AuditChainError(DrafterError):
+    """`drafter audit verify` found a row of the audit log edited, removed or back-dated."""
+
+    exit_code = 7
+
+
 class EditConflictError(DrafterError):
     """Someone saved the draft after the editor opened it. Both versions are kept."""
 

@@ -1,4 +1,5 @@
-"""The append-only audit log: who did what, when, with which model and prompt version."""
+"""The append-only audit log: who did what, when, with which model and prompt version. Each
+event is chained to the one before by a hash (`audit_chain`), so `verify` finds a changed row."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from drafter.workflow import audit_chain
 from drafter.workflow.tables import AuditRow
 
 
@@ -39,18 +41,18 @@ def record(
     prompt_version: str | None = None,
     **detail: Any,
 ) -> None:
-    """Add one event in the caller's transaction: it lands exactly when the action does."""
-    session.add(
-        AuditRow(
-            actor=actor,
-            action=action,
-            question_id=question_id,
-            version_id=version_id,
-            model=model,
-            prompt_version=prompt_version,
-            detail=detail,
-        )
+    """Add one event in the caller's transaction: it lands exactly when the action does, chained
+    to the event before it (`audit_chain.append`)."""
+    row = AuditRow(
+        actor=actor,
+        action=action,
+        question_id=question_id,
+        version_id=version_id,
+        model=model,
+        prompt_version=prompt_version,
+        detail=detail,
     )
+    audit_chain.append(session, row)
 
 
 def log(sessions: sessionmaker[Session], actor: str, action: str, **detail: Any) -> None:

@@ -6,8 +6,8 @@ Text is never overwritten: each draft, regeneration and saved edit is a new numb
 (`documents`), and a save based on an old version is kept too. `Workflow` is what callers use: it
 saves drafts and edits and approves them here, and hands the inbox to `questions`, accounts to
 `accounts`, sign-in to `logins`, ratings to `ratings`, the doctors' verdicts on triage findings to
-`finding_reviews` and the log to `audit`; the records (Version, Approval, ApprovedPage) are in
-`drafts`.
+`finding_reviews`, the log to `audit` and its hash chain to `audit_chain`; the records (Version,
+Approval, ApprovedPage) are in `drafts`.
 """
 
 from __future__ import annotations
@@ -24,9 +24,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from drafter.core.errors import DrafterError, InputError
 from drafter.drafting.draft import Draft
 from drafter.triage.findings import Triage
-from drafter.workflow import accounts, audit, finding_reviews, logins, questions, ratings
+from drafter.workflow import (
+    accounts,
+    audit,
+    audit_chain,
+    finding_reviews,
+    logins,
+    questions,
+    ratings,
+)
 from drafter.workflow.accounts import Action, Role, User, require
 from drafter.workflow.audit import AuditEvent
+from drafter.workflow.audit_chain import Anchor, ChainReport
 from drafter.workflow.documents import Documents
 from drafter.workflow.drafts import (
     DRAFTS,
@@ -405,6 +414,10 @@ class Workflow:
         self, *, since: datetime | None = None, question_id: int | None = None
     ) -> list[AuditEvent]:
         return audit.read(self.sessions, since=since, question_id=question_id)
+
+    def verify_audit(self, *, anchor: Anchor | None = None) -> ChainReport:
+        """Whether the audit log's hash chain holds, or its first row that does not match."""
+        return audit_chain.verify(self.sessions, anchor=anchor)
 
 
 def import_questions(workflow: Workflow, user: User, path: Path) -> tuple[int, list[str]]:

@@ -1,8 +1,9 @@
 """The workflow's tables. Alembic migrations in `drafter/migrations/` create and upgrade them.
 
-Nothing here is ever updated in place except the status of a question or a queued explainer and a
-user's password: draft text lives in numbered versions, approvals, ratings and the doctors' reviews
-of triage findings are new rows, the audit log is append-only.
+Nothing here is ever updated in place except the status of a question or a queued explainer, a
+user's password and the audit lock's counter: draft text lives in numbered versions, approvals,
+ratings and the doctors' reviews of triage findings are new rows, the audit log is append-only and
+hash-chained.
 """
 
 from __future__ import annotations
@@ -118,6 +119,20 @@ class AuditRow(Base):
     model: Mapped[str | None] = mapped_column(String(200))
     prompt_version: Mapped[str | None] = mapped_column(String(400))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The hash chain (`audit_chain`): SHA-256 hex of the row before, and of this row's fields
+    # with that hash.
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditLockRow(Base):
+    """One row, written first by every audit append, so that appends to the chain run one at a
+    time: the write lock on SQLite, a row lock on PostgreSQL, held until the append commits."""
+
+    __tablename__ = "audit_lock"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    taken: Mapped[int] = mapped_column(default=0)
 
 
 class ExplainerItemRow(Base):
