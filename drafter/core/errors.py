@@ -37,6 +37,10 @@ class PermissionDeniedError(DrafterError):
     exit_code = 5
 
 
+class SignInExpiredError(PermissionDeniedError):
+    """A sign-in outlived its lifetime: the user signs in again."""
+
+
 class EditConflictError(DrafterError):
     """Someone saved the draft after the editor opened it. Both versions are kept."""
 
