@@ -1,5 +1,6 @@
 """The composition root: the one place that reads Settings and builds the store, the embedder,
-the retriever, the chat backend, the workflow, the explainer queue and the publishers.
+the retriever, the chat backend, the workflow, the sign-ins, the explainer queue and the
+publishers.
 
 The CLI, the app, the batch jobs and the benchmarks all get their objects here; each is built on
 first use and kept, so listing the inbox never loads the embedding model.
@@ -8,6 +9,7 @@ first use and kept, so listing the inbox never loads the embedding model.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from drafter.core.settings import Settings, load_settings
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from drafter.triage.stage import Layer, Triager
     from drafter.workflow.doctor import Publisher, Workflow
     from drafter.workflow.explainers import ExplainerPublisher, ExplainerQueue
+    from drafter.workflow.sign_in import SignIns
     from knowledge.embeddings import Embedder
     from knowledge.retrieval import FusionConfig, HybridRetriever
     from knowledge.store import KnowledgeStore
@@ -182,6 +185,20 @@ class Services:
                 triage=lambda text: self.triager()(text),  # built on the first question
             ),
         )
+
+    def sign_ins(self) -> SignIns:
+        """The app's sign-in tokens on the same database, signed with the configured key or the
+        data folder's own (made on first use)."""
+        from drafter.workflow.sign_in import SignIns, key_file
+
+        s = self.settings
+
+        def build() -> SignIns:
+            secret = s.session_secret
+            key = secret.get_secret_value().encode() if secret else key_file(s.session_key_path)
+            return SignIns(self.sessions(), key, lifetime=timedelta(hours=s.session_hours))
+
+        return self._once("sign_ins", build)
 
     def explainer_queue(self) -> ExplainerQueue:
         """The editors' More Info queue on the same database; approvals publish."""

@@ -1,5 +1,5 @@
 """The app's long-lived objects: one `drafter.services.Services` per process, and the signed-in
-user of this browser session."""
+user of this browser session (checked on every run by `ui/sign_in.py`)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from drafter.triage.stage import Triager
 from drafter.workflow.accounts import User
 from drafter.workflow.doctor import Workflow
 from drafter.workflow.explainers import ExplainerQueue
+from drafter.workflow.sign_in import SignIns
 from knowledge.retrieval import HybridRetriever
 
 USER_KEY = "user"
@@ -37,6 +38,10 @@ def get_retriever() -> HybridRetriever:
 @st.cache_resource(show_spinner="Opening the database…")
 def get_workflow() -> Workflow:
     return get_services().workflow()
+
+
+def get_sign_ins() -> SignIns:
+    return get_services().sign_ins()
 
 
 def get_explainer_queue() -> ExplainerQueue:

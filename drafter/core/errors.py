@@ -43,6 +43,10 @@ class AuditChainError(DrafterError):
     exit_code = 7
 
 
+class SignInExpiredError(PermissionDeniedError):
+    """A sign-in outlived its lifetime: the user signs in again."""
+
+
 class EditConflictError(DrafterError):
     """Someone saved the draft after the editor opened it. Both versions are kept."""
 

@@ -238,6 +238,27 @@ class Settings(BaseSettings):
         ),
     )
 
+    # signing in
+    session_hours: float = Field(
+        12.0,
+        gt=0,
+        le=720,
+        description=(
+            "how long a sign-in lasts, a browser refresh included (hours; a shorter value also "
+            "ends older sign-ins at once)"
+        ),
+        json_schema_extra={"shown": "`12`"},
+    )
+    session_secret: SecretStr | None = Field(
+        None,
+        min_length=32,
+        description=(
+            "the key that signs sign-ins (32 characters or more; every app process of one "
+            "database needs the same); unset, a random key is made in "
+            "`$DRAFTER_DATA_DIR/session.key` (mode 0600) on first use"
+        ),
+    )
+
     @field_validator("chroma_url")
     @classmethod
     def _url_has_scheme(cls, value: str | None) -> str | None:
@@ -249,6 +270,7 @@ class Settings(BaseSettings):
         """Error texts are scrubbed of the key and of the URLs' passwords from now on."""
         remember(
             self.openai_api_key.get_secret_value() if self.openai_api_key else None,
+            self.session_secret.get_secret_value() if self.session_secret else None,
             *(
                 url_password(url)
                 for url in (self.chroma_url, self.openai_base_url, self.database_url)
@@ -267,6 +289,10 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
+    @property
+    def session_key_path(self) -> Path:
+        return self.data_dir / "session.key"
+
 
 def load_settings(**overrides: object) -> Settings:
     """Build Settings, turning a validation failure into a one-line error naming the setting."""
@@ -276,7 +302,7 @@ def load_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         name = "DRAFTER_" + str(first["loc"][0]).upper() if first["loc"] else "DRAFTER_*"
         value = first.get("input")
-        secret = "key" in name.lower()
+        secret = "key" in name.lower() or "secret" in name.lower()
         shown = "" if isinstance(value, dict) or secret else f" (got {scrub(repr(value))})"
         raise SettingsError(f"bad setting {name}: {first['msg']}{shown}") from None
 

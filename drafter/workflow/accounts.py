@@ -58,6 +58,7 @@ DEMO_USERS: dict[Role, str] = {
     "admin": "Demo Admin",
 }
 MIN_PASSWORD = 8
+SESSION_END = "session.end"  # the account's sign-in tokens issued before it are refused
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _hasher = PasswordHasher()
 
@@ -98,10 +99,11 @@ def require(db: Session | sessionmaker[Session], user: User, action: Action) -> 
 
 def _active(session: Session, username: str) -> User | None:
     row = session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
-    return _user(row) if row is not None and row.active else None
+    return user_of(row) if row is not None and row.active else None
 
 
-def _user(row: UserRow) -> User:
+def user_of(row: UserRow) -> User:
+    """The account a row holds, as the library hands it around."""
     return User(row.username, row.display_name, row.role)  # type: ignore[arg-type]
 
 
@@ -128,7 +130,7 @@ def add_user(
     except IntegrityError:
         session.rollback()
         raise InputError(f"user {username!r} already exists") from None
-    return _user(row)
+    return user_of(row)
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
@@ -143,16 +145,16 @@ def authenticate(session: Session, username: str, password: str) -> User:
         raise PermissionDeniedError("wrong username or password") from None
     if _hasher.check_needs_rehash(row.password_hash):
         row.password_hash = _hasher.hash(password)
-    return _user(row)
+    return user_of(row)
 
 
 def get_user(session: Session, username: str) -> User | None:
     row = session.scalar(select(UserRow).where(UserRow.username == username))
-    return _user(row) if row else None
+    return user_of(row) if row else None
 
 
 def list_users(session: Session) -> list[User]:
-    return [_user(r) for r in session.scalars(select(UserRow).order_by(UserRow.username))]
+    return [user_of(r) for r in session.scalars(select(UserRow).order_by(UserRow.username))]
 
 
 def create_user(
@@ -195,13 +197,20 @@ def set_active(sessions: sessionmaker[Session], actor: User, username: str, acti
         if row.username == actor.username and not active:
             raise InputError("an admin cannot deactivate their own account")
         row.active = active
+        if not active:  # its tokens stay refused if it is activated again
+            end_sessions(session, row.username, by=actor.username)
         audit.record(
             session,
             actor.username,
             "user.activate" if active else "user.deactivate",
             username=row.username,
         )
-        return _user(row)
+        return user_of(row)
+
+
+def end_sessions(session: Session, username: str, **detail: Any) -> None:
+    """End every sign-in token of `username` issued until now (`drafter.workflow.sign_in`)."""
+    audit.record(session, username, SESSION_END, **detail)
 
 
 def users(sessions: sessionmaker[Session]) -> list[User]:

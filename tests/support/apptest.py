@@ -6,17 +6,25 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from drafter.services import Services
 from drafter.workflow.accounts import User
 from tests.conftest import AppEnv
+from ui.sign_in import TOKEN_KEY
 
 APP = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
 
 
 def app_as(user: User | None = None) -> AppTest:
+    """The app signed in as `user` (as after its sign-in form), or at the sign-in page."""
     at = AppTest.from_file(APP, default_timeout=90)
     if user is not None:
-        at.session_state["user"] = user
+        at.session_state[TOKEN_KEY] = token_for(user)
     return at
+
+
+def token_for(user: User) -> str:
+    """A sign-in token for `user`, from the app's settings (the same database and key)."""
+    return Services().sign_ins().issue(user)
 
 
 def login(env: AppEnv, role: str) -> User:

@@ -45,6 +45,11 @@ def live_markup(markdown: str) -> list[str]:
 
 
 _OWN_TAGS = {"div", "br", "mark", "b", "del", "ins", "em"}  # Drafter's escaped HTML widgets
+# The one script Drafter writes (ui/sign_in.py): the sign-in cookie, a token of base64url and dots.
+_COOKIE_SCRIPT = re.compile(
+    r'<script>document\.cookie = "drafter_session=[A-Za-z0-9._-]*; Path=/; Max-Age=\d+; '
+    r'SameSite=Strict" \+ \(location\.protocol === "https:" \? "; Secure" : ""\);</script>'
+)
 
 
 def _markdown_elements(at: Any) -> list[Any]:
@@ -65,12 +70,15 @@ def shown_markdown(at: Any) -> list[str]:
 def live_in_app(at: Any) -> list[tuple[str, list[str]]]:
     """The rendered pieces of an AppTest run that hold live markup, with what was found. Drafter's
     HTML widgets (st.html, the reviewer's diff) escape everything and are one HTML block, which
-    no renderer linkifies: only a tag of theirs could be live."""
+    no renderer linkifies: only a tag of theirs could be live. The sign-in cookie's script is
+    Drafter's own and holds only the token."""
     found = [(text, live) for text in shown_markdown(at) if (live := live_markup(text))]
     widgets = [el for el in _markdown_elements(at) if getattr(el, "allow_html", False)] + list(
         at.get("html")
     )
     for el in widgets:
+        if _COOKIE_SCRIPT.fullmatch(str(el.value)):
+            continue
         tags = re.findall(r"<([a-z][\w-]*)", str(el.value), re.I)
         if live := [t for t in tags if t.lower() not in _OWN_TAGS]:
             found.append((str(el.value), live))
