@@ -111,6 +111,12 @@ _EMERGENCY_ADVICE = re.compile(
 )
 
 
+def emergency_advice(text: str) -> str | None:
+    """The words of `text` that send the patient to emergency care now, or None."""
+    found = _EMERGENCY_ADVICE.search(text)
+    return found.group(0) if found is not None else None
+
+
 def urgency_problems(texts: dict[str, str], flagged: bool, advice: str = "") -> list[str]:
     """Where a draft disagrees with triage: emergency advice when triage found no red flag, or a
     flagged question whose reply lacks the urgent advice. Marked for the doctor, never rewritten
@@ -118,9 +124,9 @@ def urgency_problems(texts: dict[str, str], flagged: bool, advice: str = "") -> 
     problems = []
     if not flagged:
         for part, text in texts.items():
-            if (match := _EMERGENCY_ADVICE.search(text)) is not None:
+            if (said := emergency_advice(text)) is not None:
                 problems.append(
-                    f"{part}: says “{match.group(0)}” but triage found no red flag; check that "
+                    f"{part}: says “{said}” but triage found no red flag; check that "
                     "the patient needs emergency care"
                 )
     elif advice and "reply" in texts and advice.lower() not in texts["reply"].lower():

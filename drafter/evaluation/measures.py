@@ -16,11 +16,11 @@ import numpy as np
 
 from drafter.drafting.citations import check_citations, cited_numbers
 
-# Cosine (bundled all-MiniLM-L6-v2) at or above which a sentence counts as saying the same as
-# another: a draft sentence as supported by a source sentence, a gold statement as covered by a
-# draft sentence. Chosen on K-QA dev by bench/eval_calibration.py (docs/benchmarks.md).
-SUPPORT_THRESHOLD = 0.67
-CALIBRATED_FOR = "local:all-MiniLM-L6-v2"  # another embedder needs its own threshold
+# The cosine at which a sentence says the same as another (a draft sentence as supported by a
+# source sentence, a gold statement as covered by a draft sentence) is the evidence check's.
+from drafter.drafting.evidence import CALIBRATED_FOR as CALIBRATED_FOR
+from drafter.drafting.evidence import SUPPORT_THRESHOLD as SUPPORT_THRESHOLD
+
 MIN_SENTENCE_WORDS = 4  # shorter pieces ("Hello,", "In short:") are not claims
 
 _CITATION = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
