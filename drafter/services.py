@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from drafter.backends.base import ChatBackend
+    from drafter.drafting.evidence import EvidenceChecker
     from drafter.triage.stage import Layer, Triager
     from drafter.workflow.doctor import Publisher, Workflow
     from drafter.workflow.explainers import ExplainerPublisher, ExplainerQueue
@@ -101,6 +102,13 @@ class Services:
         return build() if store is not None else self._once("retriever", build)
 
     # --- triage ---------------------------------------------------------------------------
+
+    def evidence_checker(self) -> EvidenceChecker:
+        """The sentence-level evidence check on the configured embedder, one per Services (its
+        cache of sentence vectors makes a re-check after an edit cheap)."""
+        from drafter.drafting.evidence import EvidenceChecker
+
+        return self._once("evidence", lambda: EvidenceChecker(self.embedder()))
 
     def triager(self) -> Triager:
         """Triage with its lexicon and context, the semantic layer when it can run, and the

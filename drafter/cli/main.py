@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from drafter import __version__
-from drafter.cli import draft, explain, knowledge, registry, triage, workflow
+from drafter.cli import check, draft, explain, knowledge, registry, triage, workflow
 from drafter.cli import eval as evaluation
 from drafter.core.environment import go_offline
 from drafter.core.errors import DrafterError
@@ -19,12 +19,13 @@ from drafter.core.settings import load_settings
 from drafter.services import Services
 
 # Importing a group's module registers its commands.
-GROUPS = (knowledge, draft, triage, workflow, explain, evaluation)
+GROUPS = (knowledge, draft, check, triage, workflow, explain, evaluation)
 # The order `drafter --help` lists the commands in; it must name every registered command.
 ORDER = (
     "ingest",
     "search",
     "draft",
+    "check",
     "stats",
     "eval-retrieval",
     "triage",

@@ -9,6 +9,7 @@ from drafter.core.question import PatientQuestion
 from drafter.core.records import Hit
 from drafter.core.text import cut
 from drafter.drafting.citations import CitationIssue
+from drafter.drafting.evidence import SentenceCheck
 from drafter.drafting.sources import Source
 from drafter.drafting.untrusted import Redaction
 from drafter.triage.findings import Finding
@@ -54,6 +55,7 @@ class Draft:
     prompt_versions: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    sentences: list[SentenceCheck] = field(default_factory=list)
     marker: str = DRAFT_MARKER
 
     @property
@@ -83,6 +85,7 @@ class Draft:
             "sections": self.sections,
             "instruction": self.instruction,
             "problems": self.problems,
+            "sentences": [c.to_json() for c in self.sentences],
             "error": self.error,
             "model": self.model,
             "prompt_version": self.prompt_versions,

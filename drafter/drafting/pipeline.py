@@ -19,7 +19,9 @@ from drafter.core.text import fence
 from drafter.drafting.checks import markup_problems, urgency_problems
 from drafter.drafting.citations import check_citations
 from drafter.drafting.draft import Draft, DraftListener, Part, SilentListener
+from drafter.drafting.evidence import EvidenceChecker, SentenceCheck
 from drafter.drafting.generation import complete_checked
+from drafter.drafting.page_check import CHECKED_PARTS, check_page, cite_supported, red_problems
 from drafter.drafting.parts import (
     PromptSet,
     clean_instruction,
@@ -68,6 +70,7 @@ def draft_page(
     parts: tuple[Part, ...] = PART_NAMES,
     instruction: str | None = None,
     triage: Callable[[str], Triage] | None = None,
+    evidence: EvidenceChecker | None = None,
 ) -> Draft:
     """The `parts` of a page for one question, each drafted as its row in PART_SPECS says, in
     the table's order. Backend failures end the draft early, keeping the text written.
@@ -75,7 +78,8 @@ def draft_page(
     `instruction` is the reviewing doctor's request when regenerating ("shorter", "warmer" or
     free text, at most MAX_INSTRUCTION_CHARS); it goes into the reply and explainer prompts.
     `triage` finds the red flags (default: the lexicon and context; `Services.triager` adds the
-    semantic layer).
+    semantic layer). `evidence` checks each sentence against the sources (default: a checker on
+    the retriever's embedder; `Services.evidence_checker` keeps one, with its cache, per process).
     """
     listener = listener or SilentListener()
     prompts = prompts or PromptSet.load()
@@ -138,8 +142,33 @@ def draft_page(
     draft.problems += markup_problems(
         {part: getattr(draft, part) for part in parts}, _retrieved_texts(draft)
     )
+    with _stage(draft, "evidence", listener):
+        check_evidence(draft, evidence or EvidenceChecker(retriever.embedder), settings)
     with _stage(draft, "citations", listener):
         for spec in (s for s in PART_SPECS if s.cited):
             cited = len(spec.sources.pick(draft.sources, settings))
             draft.citation_issues += check_citations(getattr(draft, spec.name), cited, spec.name)
     return draft
+
+
+def check_evidence(draft: Draft, checker: EvidenceChecker, settings: Settings) -> None:
+    """Give each sentence of the reply and explainer its verdict, add the citation of the best
+    source where a supported sentence has none (or names the wrong one), and make the sentences
+    a doctor must look at first (about the patient, wrong voice, urgency) draft problems."""
+    texts = {part: getattr(draft, part) for part in CHECKED_PARTS if getattr(draft, part)}
+
+    def check(parts: dict[str, str]) -> list[SentenceCheck]:
+        return check_page(
+            parts,
+            question=draft.question,
+            sources=draft.sources,
+            flagged=bool(draft.red_flags),
+            checker=checker,
+            settings=settings,
+        )
+
+    cited = cite_supported(texts, check(texts))
+    for part, text in cited.items():
+        setattr(draft, part, text)
+    draft.sentences = check(cited)  # offsets into the text as kept
+    draft.problems += red_problems(draft.sentences)

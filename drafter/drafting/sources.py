@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from drafter.core.records import Kind, SearchResult
 from drafter.core.text import cut
@@ -31,7 +32,21 @@ class Source:
             "title": self.title,
             "specialty": self.specialty,
             "excerpt": self.excerpt,
+            "facts": self.facts,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Source:
+        """A source as a stored version keeps it (versions before `facts` was kept: excerpt)."""
+        return cls(
+            int(data["n"]),
+            str(data.get("id", "")),
+            data.get("kind", "qa"),
+            str(data.get("title", "")),
+            str(data.get("excerpt", "")),
+            data.get("specialty"),
+            str(data.get("facts") or data.get("excerpt", "")),
+        )
 
 
 def build_sources(result: SearchResult, *, qa: int, faq: int, chars: int) -> list[Source]:

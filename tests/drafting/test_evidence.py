@@ -16,6 +16,7 @@ from drafter.drafting.evidence import (
 from drafter.drafting.sentences import split
 from drafter.evaluation.planted import EXPECTED, PlantedCase
 from knowledge.embeddings import Embedder
+from tests.conftest import SampleKb
 
 KNEE = (
     "I'm 58. When I climb stairs my knee hurts on the inside and it swells by evening. I had a "
@@ -207,3 +208,28 @@ def test_planted_errors_in_the_test_split_are_marked(checker: EvidenceChecker) -
         untouched_marked += sum(c.to_check for c in rest)
     assert marked / len(cases) >= 0.85
     assert untouched_marked / untouched <= 0.10
+
+
+def test_a_drafted_page_carries_its_verdicts_and_marks_the_red_ones(sample_kb: SampleKb) -> None:
+    from drafter.core.question import PatientQuestion
+    from drafter.drafting.pipeline import draft_page
+    from tests.support.fakes import scripted_backend
+
+    reply = (
+        "Hello, muscle aches are a known side effect of statins. "
+        "You had a kidney transplant in 2015. "
+        "Please book a visit so we can check your CK level."
+    )
+    backend, _ = scripted_backend("Statin Muscle Aches", reply)
+    draft = draft_page(
+        PatientQuestion("Since starting atorvastatin my thighs ache. Should I stop it?"),
+        retriever=sample_kb.retriever,
+        llm=backend,
+        settings=sample_kb.settings,
+        parts=("title", "reply"),
+    )
+    sentences = draft.to_json()["sentences"]
+    assert [s["verdict"] for s in sentences][1] == "about_the_patient"
+    assert all(draft.reply[s["start"] : s["end"]] == s["text"] for s in sentences)
+    assert draft.status == "incomplete"
+    assert any("about the patient" in p for p in draft.problems)
