@@ -228,8 +228,9 @@ def test_a_drafted_page_carries_its_verdicts_and_marks_the_red_ones(sample_kb: S
         settings=sample_kb.settings,
         parts=("title", "reply"),
     )
-    sentences = draft.to_json()["sentences"]
+    sentences = [c.to_json() for c in draft.sentences]
+    assert draft.to_json()["sentences"] == sentences
     assert [s["verdict"] for s in sentences][1] == "about_the_patient"
-    assert all(draft.reply[s["start"] : s["end"]] == s["text"] for s in sentences)
+    assert all(draft.reply[c.start : c.end] == c.text for c in draft.sentences)
     assert draft.status == "incomplete"
     assert any("about the patient" in p for p in draft.problems)
