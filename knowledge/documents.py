@@ -37,6 +37,7 @@ def qa_rows(record: QAPair) -> list[IndexRow]:
         "answer_date": record.answer_date.isoformat() if record.answer_date else None,
         "explainer": record.explainer,
         "url": record.source_url,
+        "origin": record.origin,
     }
     return [IndexRow("qa", record.id, f"{record.title}\n{record.question}", meta)]
 

@@ -184,6 +184,8 @@ class HybridRetriever:
             if need_vectors
             else [(p, []) for p in pool]
         )[:k]
+        # an AI draft approved without a change ranks below the answers a doctor wrote
+        groups = sorted(groups, key=lambda g: _unedited(items.get(g[0])))
         ranks = {f.id: f.ranks for f in fused}
         terms = (
             lexical.matched_terms(query, [lexical_rows[p] for p, _ in groups if p in lexical_rows])
@@ -222,6 +224,8 @@ class HybridRetriever:
         if ranks.get("bm25"):
             shown = ", ".join(terms[:6]) if terms else "-"
             reasons.append(f"words #{ranks['bm25']} ({shown})")
+        if _unedited(item):
+            reasons.append("an AI draft approved unedited, ranked below doctor-written answers")
         meta = {k: str(v) for k, v in item.metadata.items()}
         text = meta.get("question", "") if kind == "qa" else item.document.split("\n", 1)[-1]
         return Hit(
@@ -255,3 +259,7 @@ class HybridRetriever:
         faq_filters = Filters(specialty=filters.specialty) if filters else None
         related = self.search(question, kind="faq", k=m, filters=faq_filters, vector=vector)
         return SearchResult(question.strip(), similar, related, time.perf_counter() - started)
+
+
+def _unedited(item: StoredItem | None) -> bool:
+    return item is not None and item.metadata.get("origin") == "ai_unedited"

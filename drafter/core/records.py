@@ -102,6 +102,8 @@ class QAPair(_Record):
     answer_date: date | None = None
     explainer: str | None = None
     source_url: str | None = None
+    # "ai_unedited": an AI draft a doctor approved without a change (ranked below the others)
+    origin: Literal["doctor", "ai_unedited"] | None = None
 
     _age = field_validator("age_group", mode="before")(normalize_age_group)
     _sex = field_validator("sex", mode="before")(normalize_sex)

@@ -353,12 +353,14 @@ class Workflow:
             return None
         reply = latest["reply"]
         explainer = latest.get("explainer")
+        kinds = {v.number: v.kind for v in self.versions(question_id)}
         return ApprovedPage(
             self.question(question_id),
             reply.title,
             reply.final_text,
             explainer.final_text if explainer else None,
             self.display_name(reply.approved_by),
+            doctor_edited=kinds.get(reply.version_number) == "edit",
         )
 
     def _publish(self, user: User, approval: Approval) -> Approval:

@@ -63,6 +63,7 @@ class ApprovedPage:
     reply: str
     explainer: str | None
     doctor: str
+    doctor_edited: bool = True  # False: the AI's reply approved word for word
 
 
 Publisher = Callable[[ApprovedPage], str]

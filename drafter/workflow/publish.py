@@ -34,6 +34,7 @@ def as_record(page: ApprovedPage) -> QAPair:
         asked_date=q.created_at.date(),
         answer_date=date.today(),
         explainer=page.explainer,
+        origin="doctor" if page.doctor_edited else "ai_unedited",
     )
 
 

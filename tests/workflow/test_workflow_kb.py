@@ -132,7 +132,15 @@ def test_an_approved_reply_joins_the_knowledge_base_and_ranks_first_next_time(
     desk.workflow.save_draft(
         desk.doctor,
         q.id,
-        ai_draft(GOUT, title="Sudden Red, Hot Big Toe After Beer", reply=GOUT_REPLY),
+        ai_draft(GOUT, title="Sudden Red, Hot Big Toe After Beer", reply=GOUT_REPLY[:-1]),
+    )
+    desk.workflow.save_edit(  # the doctor's edit: a doctor-written answer
+        desk.doctor,
+        q.id,
+        base=1,
+        title="Sudden Red, Hot Big Toe After Beer",
+        reply=GOUT_REPLY,
+        explainer="## Causes\nShin splints come from doing too much too soon [1].",
     )
     approval = desk.workflow.approve(desk.doctor, q.id, "reply")
     assert approval.published == f"drafter-q{q.id}"
@@ -141,6 +149,7 @@ def test_an_approved_reply_joins_the_knowledge_base_and_ranks_first_next_time(
     for searcher in (retriever, Services(kb_copy).retriever()):  # this process and a new one
         top = searcher.page(NEXT_QUESTION, k=3, m=1).similar_qa[0]
         assert top.id == f"drafter-q{q.id}"
+        assert top.metadata["origin"] == "doctor"
         assert top.title == "Sudden Red, Hot Big Toe After Beer"
         assert top.metadata["doctor"] == "Dr. Ana Ruiz"
         assert top.specialty == "Orthopedics"
@@ -151,7 +160,7 @@ def test_an_approved_reply_joins_the_knowledge_base_and_ranks_first_next_time(
     desk.workflow.save_edit(
         desk.editor,
         q.id,
-        base=1,
+        base=2,
         title="Sudden Red, Hot Big Toe After Beer",
         reply=GOUT_REPLY,
         explainer="## What gout is\nUric acid crystals in a joint cause a sudden attack.",
@@ -180,3 +189,23 @@ def test_the_settings_workflow_publishes_into_the_configured_knowledge_base(
     assert workflow.approve(doctor, q.id, "reply").published == f"drafter-q{q.id}"
     fresh: HybridRetriever = Services(kb_copy).retriever()
     assert fresh.page(NEXT_QUESTION, k=1, m=1).similar_qa[0].id == f"drafter-q{q.id}"
+
+
+def test_an_ai_draft_approved_unedited_is_marked_and_ranks_below_doctor_written_answers(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, kb_copy: Settings
+) -> None:
+    retriever = Services(kb_copy).retriever()
+    desk = make_desk(
+        tmp_path_factory, tmp_path, publisher=knowledge_base_publisher(lambda: retriever)
+    )
+    q = desk.workflow.add_question(desk.doctor, GOUT, age_group="50-59", sex="male")
+    desk.workflow.save_draft(
+        desk.doctor, q.id, ai_draft(GOUT, title="Elephant Sneeze Condition", reply=GOUT_REPLY)
+    )
+    desk.workflow.approve(desk.doctor, q.id, "reply")  # not a word changed
+    hits = retriever.page(NEXT_QUESTION, k=3, m=1).similar_qa
+    ours = next(h for h in hits if h.id == f"drafter-q{q.id}")  # still found, but last
+    assert hits[-1] is ours  # the edited twin of this answer ranks first (test above)
+    assert all(h.id.startswith("qa-") for h in hits[:-1])
+    assert ours.metadata["origin"] == "ai_unedited"
+    assert "AI draft approved unedited" in ours.why
