@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from drafter.backends.base import ChatBackend, GenerationError
 from drafter.drafting.checks import repetition_problem
 from drafter.drafting.draft import DraftListener
+from drafter.drafting.echo import echo_problem, instructions, without_echo
 from drafter.drafting.specs import PageFacts, PartSpec
 from prompts import Message, PromptTemplate
 
@@ -63,8 +64,10 @@ def complete_checked(
     listener: DraftListener,
 ) -> tuple[str, list[str]]:
     """Generate a part, cleaned; if it fails its checks, try once more a little warmer, telling
-    the model what was wrong when the template has a retry part."""
+    the model what was wrong when the template has a retry part. Sentences copying the
+    instructions are cut from what is kept."""
     output, problems = "", list[str]()
+    prompt = instructions(messages)
     for attempt in range(2):
         if attempt:
             listener.on_stage(f"{spec.name} (retry: {'; '.join(problems)})")
@@ -78,6 +81,11 @@ def complete_checked(
             )
         )
         problems = spec.check(output, page)
+        if (echo := echo_problem(output, prompt)) is not None:
+            problems.append(echo)
         if not problems:
             break
-    return output, problems
+    kept = without_echo(output, prompt)
+    if kept != output:  # what is left is checked again: the copy is gone, not the problem
+        problems = spec.check(kept, page)
+    return kept, problems
