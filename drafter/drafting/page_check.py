@@ -73,3 +73,14 @@ def red_problems(checks: Sequence[SentenceCheck]) -> list[str]:
             label = check.verdict.replace("_", " ")
             problems.append(f"{check.part}: {label}: “{shown}” ({check.note})")
     return problems
+
+
+def cut_sentence(text: str, check: SentenceCheck) -> str:
+    """`text` without the sentence `check` is about, the space after it too; `text` unchanged
+    when that sentence is no longer where the check found it (the text was edited since)."""
+    if text[check.start : check.end] != check.text:
+        return text
+    before, after = text[: check.start], text[check.end :]
+    if not after or after.startswith(("\n", "\r")):
+        return before.rstrip(" ") + after
+    return before + after.lstrip(" ") if not before or before[-1].isspace() else before + after

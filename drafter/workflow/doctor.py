@@ -12,7 +12,7 @@ Approval, ApprovedPage) are in `drafts`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -260,10 +260,17 @@ class Workflow:
     # --- approvals ------------------------------------------------------------------------------
 
     def approve(
-        self, user: User, question_id: int, part: Part, *, version: int | None = None
+        self,
+        user: User,
+        question_id: int,
+        part: Part,
+        *,
+        version: int | None = None,
+        marks: Sequence[Mapping[str, object]] = (),
     ) -> Approval:
         """Approve the reply (doctors) or the explainer (editors) of a version, by default the
-        newest; the approved text then goes into the knowledge base."""
+        newest; the approved text then goes into the knowledge base. `marks` are the evidence
+        check's red marks the approver saw (and approved anyway): they land in the audit event."""
         action: Action = "approve_reply" if part == "reply" else "approve_explainer"
         user = require(self.sessions, user, action)
         versions = self.versions(question_id)
@@ -304,6 +311,7 @@ class Workflow:
                 prompt_version=chosen.prompt_version,
                 number=chosen.number,
                 edited=chosen.kind == "edit",
+                **({"marks": [dict(m) for m in marks]} if marks else {}),
             )
             approval = Approval(
                 row.id,

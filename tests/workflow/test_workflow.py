@@ -288,6 +288,15 @@ def test_a_doctor_approves_the_reply_and_it_is_published_with_its_audit(
     assert desk.workflow.audit()[-1].detail == {"record_id": f"drafter-q{q.id}"}
 
 
+def test_the_red_marks_approved_anyway_land_in_the_approve_event(desk: Desk) -> None:
+    q, _ = drafted(desk)
+    mark = {"part": "reply", "verdict": "about_the_patient", "text": "You had a transplant."}
+    desk.workflow.approve(desk.doctor, q.id, "reply", marks=[{**mark, "accepted": False}])
+    event = next(e for e in desk.workflow.audit(question_id=q.id) if e.action == "approve.reply")
+    assert event.detail == {"number": 1, "edited": False, "marks": [{**mark, "accepted": False}]}
+    assert desk.workflow.verify_audit().intact
+
+
 def test_an_editor_approves_the_explainer_which_joins_the_published_page(
     pub_desk: Desk, published: list[ApprovedPage]
 ) -> None:

@@ -1,4 +1,5 @@
-"""Approving the reply (doctors) or the More Info (editors) of the version in the edit boxes."""
+"""Approving the reply (doctors) or the More Info (editors) of the version in the edit boxes; a
+part that still has red marks needs "Approve anyway" ticked, and the approval records them."""
 
 from __future__ import annotations
 
@@ -6,35 +7,71 @@ import streamlit as st
 
 from drafter.core.errors import DrafterError
 from drafter.workflow.doctor import Version
+from drafter.workflow.drafts import Part
+from ui.components.checked_view import PARTS, Checked
 from ui.components.open_question import FLASH, OpenQuestion
 from ui.components.plain import md
 
 
-def approve_buttons(opened: OpenQuestion, current: Version) -> None:
-    user, workflow, state = opened.user, opened.workflow, st.session_state
+def _anyway_key(opened: OpenQuestion, current: Version, part: Part) -> str:
+    return f"anyway-{opened.id}-{current.number}-{part}"
+
+
+def _anyway_box(opened: OpenQuestion, current: Version, checked: Checked, part: Part) -> None:
+    """The explicit confirmation a part with red marks left needs before it is approved."""
+    if red := len(checked.open_red(part)):
+        st.checkbox(
+            f"Approve anyway: the {PARTS[part]} still has {red} red mark{'' if red == 1 else 's'}",
+            key=_anyway_key(opened, current, part),
+        )
+
+
+def _approve(opened: OpenQuestion, current: Version, checked: Checked, part: Part) -> bool:
+    """Approve `part` of `current` if confirmed; True when it was approved."""
+    red = len(checked.open_red(part))
+    if red and not st.session_state.get(_anyway_key(opened, current, part)):
+        st.error(
+            f"The {PARTS[part]} still has {red} red mark{'' if red == 1 else 's'} (above): "
+            "remove or keep them, or tick “Approve anyway”."
+        )
+        return False
+    try:
+        approval = opened.workflow.approve(
+            opened.user, opened.id, part, version=current.number, marks=checked.marks(part)
+        )
+    except DrafterError as exc:
+        st.error(md(str(exc)))
+        return False
+    if part == "reply":
+        note = (
+            f" Added to the knowledge base as {md(approval.published)}."
+            if approval.published
+            else f" Not yet in the knowledge base: {md(approval.publish_error or '')}."
+        )
+        st.session_state[FLASH] = ("success", f"Reply approved (version {current.number})." + note)
+    else:
+        st.session_state[FLASH] = ("success", f"More Info approved (version {current.number}).")
+    return True
+
+
+_BUTTONS: tuple[tuple[Part, str], ...] = (
+    ("reply", "Approve reply"),
+    ("explainer", "Approve More Info"),
+)
+
+
+def approve_buttons(opened: OpenQuestion, current: Version, checked: Checked) -> None:
+    user = opened.user
+    parts = [
+        (p, label)
+        for p, label in _BUTTONS
+        if user.can("approve_reply" if p == "reply" else "approve_explainer")
+    ]
+    for part, _ in parts:
+        _anyway_box(opened, current, checked, part)
     buttons = st.columns(2)
-    if user.can("approve_reply") and buttons[0].button(
-        "Approve reply", type="primary", key="approve_reply"
-    ):
-        try:
-            approval = workflow.approve(user, opened.id, "reply", version=current.number)
-        except DrafterError as exc:
-            st.error(md(str(exc)))
-        else:
-            note = (
-                f" Added to the knowledge base as {md(approval.published)}."
-                if approval.published
-                else f" Not yet in the knowledge base: {md(approval.publish_error or '')}."
-            )
-            state[FLASH] = ("success", f"Reply approved (version {current.number})." + note)
-            st.rerun()
-    if user.can("approve_explainer") and buttons[1].button(
-        "Approve More Info", type="primary", key="approve_explainer"
-    ):
-        try:
-            workflow.approve(user, opened.id, "explainer", version=current.number)
-        except DrafterError as exc:
-            st.error(md(str(exc)))
-        else:
-            state[FLASH] = ("success", f"More Info approved (version {current.number}).")
+    for i, (part, label) in enumerate(parts):
+        if buttons[i].button(label, type="primary", key=f"approve_{part}") and _approve(
+            opened, current, checked, part
+        ):
             st.rerun()

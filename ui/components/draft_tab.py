@@ -1,5 +1,5 @@
-"""The question page's Draft tab: draft, edit, approve and regenerate on the left, the similar
-answers on the right."""
+"""The question page's Draft tab: draft, edit, the sentence check, approve and regenerate on the
+left, the similar answers on the right."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import streamlit as st
 
 from drafter.workflow.drafting_session import ALL_PARTS
 from ui.components.approve_buttons import approve_buttons
+from ui.components.checked_view import checked_view
 from ui.components.draft_editor import draft_editor
 from ui.components.live_draft import run_draft
 from ui.components.open_question import OpenQuestion
@@ -33,7 +34,8 @@ def draft_tab(opened: OpenQuestion) -> None:
             _no_draft_yet(opened)
         else:
             draft_editor(opened, opened.current)
-            approve_buttons(opened, opened.current)
+            checked = checked_view(opened, opened.current)
+            approve_buttons(opened, opened.current, checked)
             if opened.user.can("draft"):
                 regenerate_form(opened)
     with right:
