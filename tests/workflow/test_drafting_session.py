@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from drafter.core.errors import BackendUnavailableError, InputError
+from drafter.drafting.sentences import strip_citations
 from drafter.workflow.doctor import Question, Version
 from drafter.workflow.drafting_session import draft_version, version_to_show
 from tests.conftest import SampleKb
@@ -75,7 +76,8 @@ def test_a_first_draft_then_a_reply_only_regeneration_keep_the_other_parts(
     )
     saved = first.version
     assert (saved.number, saved.kind, saved.based_on) == (1, "ai", None)
-    assert (saved.title, saved.reply, saved.explainer) == (TITLE, REPLY, EXPLAINER)
+    assert (saved.title, saved.reply, saved.explainer) == (TITLE, REPLY, first.draft.explainer)
+    assert strip_citations(saved.explainer) == strip_citations(EXPLAINER)  # [n] may be added
     assert first.draft.error is None
 
     edited = desk.workflow.save_edit(
@@ -149,4 +151,5 @@ def test_a_regeneration_the_model_never_started_saves_nothing(
     saved = partly.version
     assert partly.draft.error is not None
     assert (saved.number, saved.title) == (2, "A new title")
-    assert (saved.reply, saved.explainer) == (REPLY, EXPLAINER)  # not emptied by the failure
+    assert saved.reply == REPLY  # not emptied by the failure
+    assert strip_citations(saved.explainer) == strip_citations(EXPLAINER)
