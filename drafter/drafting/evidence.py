@@ -24,7 +24,7 @@ import numpy as np
 
 from drafter.drafting.checks import emergency_advice
 from drafter.drafting.citations import cited_numbers
-from drafter.drafting.sentences import Sentence, split, strip_citations
+from drafter.drafting.sentences import Sentence, split
 from drafter.drafting.voice import PatientClaim, is_general, patient_claims, wrong_voice
 from knowledge.embeddings import Embedder
 
@@ -279,22 +279,16 @@ def _by_rules(sentence: Sentence, flagged: bool) -> SentenceCheck | None:
 
 
 def with_citations(text: str, checks: Sequence[SentenceCheck]) -> str:
-    """`text` with the citation of its best source added to each supported sentence that
-    cites nothing, and a wrong citation replaced by the suggested one ("helps [2].")."""
+    """`text` with the citation of its best source added to each supported sentence that cites
+    nothing ("helps [2]."). A wrong citation is only marked, with the one to use: the doctor
+    decides. Emergency advice is never given a source's number: it comes from triage."""
     out = text
     for check in sorted(checks, key=lambda c: -c.start):
-        if check.suggested is None or check.verdict not in ("supported", "wrong_citation"):
+        if check.suggested is None or check.verdict != "supported" or check.cited:
             continue
-        if out[check.start : check.end] != check.text:
-            continue  # not this text's sentence
-        sentence = check.text
-        if check.verdict == "wrong_citation":
-            fixed = strip_citations(sentence)
-        elif not check.cited:
-            fixed = sentence
-        else:
-            continue
-        body = fixed.rstrip()
+        if out[check.start : check.end] != check.text or emergency_advice(check.text):
+            continue  # not this text's sentence, or the urgent advice
+        body = check.text.rstrip()
         cut = len(body.rstrip(".!?\"'”’)"))
         fixed = f"{body[:cut].rstrip()} [{check.suggested}]{body[cut:]}"
         out = out[: check.start] + fixed + out[check.end :]

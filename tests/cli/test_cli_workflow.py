@@ -382,8 +382,11 @@ def test_from_question_to_draft_to_approval_to_the_next_search(
     found = run_cli(
         "search", "Woke up with a swollen, burning hot big toe joint. Is it gout?", "--json"
     ).json()
-    assert found["similar_qa"][0]["id"] == "drafter-q1"
-    assert found["similar_qa"][0]["title"] == "Sudden Gout Attack in the Big Toe"
+    # approved without an edit: found, but below the doctor-written answers, and said so
+    ours = next(h for h in found["similar_qa"] if h["id"] == "drafter-q1")
+    assert ours == found["similar_qa"][-1]
+    assert ours["title"] == "Sudden Gout Attack in the Big Toe"
+    assert "AI draft approved unedited" in ours["why"]
     log = run_cli("audit", "--question", "1", "--json").json()
     assert [(e["actor"], e["action"]) for e in log] == [
         ("doctor", "question.add"),

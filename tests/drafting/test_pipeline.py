@@ -30,7 +30,15 @@ def test_a_draft_has_every_part_cites_only_retrieved_sources_and_streams(
     assert draft.status == "complete", draft.problems
     assert (draft.title, draft.reply, draft.explainer) == (TITLE, REPLY, EXPLAINER)
     assert seen.text == {"title": TITLE, "reply": REPLY, "explainer": EXPLAINER}
-    assert seen.stages == ["safety", "retrieve", "title", "reply", "explainer", "citations"]
+    assert seen.stages == [
+        "safety",
+        "retrieve",
+        "title",
+        "reply",
+        "explainer",
+        "evidence",
+        "citations",
+    ]
     assert draft.similar_qa[0].id in {"qa-ortho-001", "qa-ortho-002"}
     assert draft.related_faq[0].id == "faq-bone-cement"
     assert [s.n for s in draft.sources] == list(range(1, len(draft.sources) + 1))
