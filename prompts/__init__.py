@@ -45,6 +45,11 @@ class PromptTemplate:
     retry: str = ""
 
     @property
+    def text(self) -> str:
+        """The template's own words (system, user and retry parts, fields unfilled)."""
+        return "\n".join(p for p in (self.system, self.user, self.retry) if p)
+
+    @property
     def ref(self) -> str:
         """What a draft records: id@version#hash."""
         return f"{self.id}@v{self.version}#{self.sha256[:8]}"

@@ -135,18 +135,20 @@ def urgency_problems(texts: dict[str, str], flagged: bool, advice: str = "") -> 
 
 
 # What in a draft could fetch or send something when rendered: a URL (bare, in a Markdown link or
-# image, or in an HTML attribute), a Markdown image, an HTML tag. Matched as written.
+# image, or in an HTML attribute), a Markdown image, an HTML tag, an e-mail address (renderers
+# linkify it; an injection sends the patient's data there). Matched as written.
 _OUTSIDE = (
     ("shows an image", re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")),
     ("contains the HTML", re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>\n]*)?/?>")),
     ("links to", re.compile(r"(?:https?|ftp)://[^\s<>()\[\]\"'`]+|\bwww\.[\w-]+\.[^\s<>()\"'`]+")),
+    ("gives the e-mail address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
 )
 
 
 def markup_problems(texts: dict[str, str], sources: Sequence[str]) -> list[str]:
-    """URLs, Markdown images and raw HTML in a draft that no retrieved source contains: what a
-    prompt injection plants to collect data or send the patient elsewhere. Marked for the doctor
-    (the app and the export show them as text, never live)."""
+    """URLs, Markdown images, raw HTML and e-mail addresses in a draft that no retrieved source
+    contains: what a prompt injection plants to collect data or send the patient elsewhere.
+    Marked for the doctor (the app and the export show them as text, never live)."""
     known = "\n".join(sources).lower()
     problems = []
     for part, text in texts.items():

@@ -21,6 +21,7 @@ from drafter.drafting.citations import check_citations
 from drafter.drafting.draft import Draft, DraftListener, Part, SilentListener
 from drafter.drafting.evidence import EvidenceChecker, SentenceCheck
 from drafter.drafting.generation import complete_checked
+from drafter.drafting.injection import injection_problems
 from drafter.drafting.page_check import CHECKED_PARTS, check_page, cite_supported, red_problems
 from drafter.drafting.parts import (
     PromptSet,
@@ -113,6 +114,7 @@ def draft_page(
         or (draft.similar_qa[0].specialty if draft.similar_qa else None)
         or "general practice",
     }
+    outputs: dict[str, str] = {}  # what the model wrote, before Drafter's finish (urgent advice)
     for spec in (s for s in PART_SPECS if s.name in parts):
         template = prompts[spec.name]
         if draft.instruction and spec.takes_instruction and "doctor_note" not in template.variables:
@@ -132,6 +134,7 @@ def draft_page(
                 draft.error = scrub(str(exc))
                 draft.problems.append(f"{spec.name}: interrupted ({draft.error})")
                 return draft
+        outputs[spec.name] = output
         setattr(draft, spec.name, spec.finish(output, page))
         draft.problems += [f"{spec.name}: {p}" for p in problems]
     draft.problems += urgency_problems(
@@ -141,6 +144,12 @@ def draft_page(
     )
     draft.problems += markup_problems(
         {part: getattr(draft, part) for part in parts}, _retrieved_texts(draft)
+    )
+    draft.problems += injection_problems(
+        outputs,
+        text,
+        _retrieved_texts(draft),
+        prompts=[prompts[s.name].text for s in PART_SPECS if s.name in parts],
     )
     with _stage(draft, "evidence", listener):
         check_evidence(draft, evidence or EvidenceChecker(retriever.embedder), settings)

@@ -31,6 +31,10 @@ PIXEL = "http://127.0.0.1:9/pixel.png"
             f'Rest <img src="{PIXEL}"> now.',
             [f'reply: contains the HTML <img src="{PIXEL}">, which no source contains'],
         ),
+        (
+            "Send your results to me@freemail.example today.",
+            ["reply: gives the e-mail address me@freemail.example, which no source contains"],
+        ),
         ("Read https://medlineplus.gov/gout.html for more.", []),  # a source has it
         ("Rest and ice it [1]. Come in if it swells (or hurts > 2 weeks).", []),
     ],
