@@ -7,8 +7,10 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+from drafter.backends.base import ChatBackend
 from drafter.core.environment import go_offline
 from drafter.core.settings import Settings, load_settings
 from drafter.services import Services
@@ -17,6 +19,22 @@ from knowledge.retrieval import HybridRetriever
 go_offline()  # the benchmarks are entry points: nothing they load may phone home
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@dataclass
+class WrappedBackend:
+    """A chat backend wrapped by a benchmark to watch its calls: it names itself as the one it
+    wraps; subclasses define `stream`."""
+
+    inner: ChatBackend
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    @property
+    def remote(self) -> bool:
+        return self.inner.remote
 
 
 def need_shared(*parts: str) -> Path | None:

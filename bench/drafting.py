@@ -29,8 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import scratch_retriever  # noqa: E402
-from drafter.backends.base import ChatBackend  # noqa: E402
+from bench.common import WrappedBackend, scratch_retriever  # noqa: E402
 from drafter.backends.factory import make_chat_backend  # noqa: E402
 from drafter.backends.llamacpp import LlamaCppChatModel, load_llama  # noqa: E402
 from drafter.backends.local_model import resolve_local_model  # noqa: E402
@@ -68,21 +67,12 @@ class Call:
 
 
 @dataclass
-class TimingBackend:
+class TimingBackend(WrappedBackend):
     """Wraps a backend and times each call as the pipeline makes it."""
 
-    inner: ChatBackend
     llama: object = None
     calls: list[Call] = field(default_factory=list)
     part: str = ""
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    @property
-    def remote(self) -> bool:
-        return self.inner.remote
 
     def stream(
         self, messages: Sequence[Message], *, max_tokens: int, temperature: float

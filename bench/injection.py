@@ -29,8 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import need_shared, scratch_retriever  # noqa: E402
-from drafter.backends.base import ChatBackend  # noqa: E402
+from bench.common import WrappedBackend, need_shared, scratch_retriever  # noqa: E402
 from drafter.backends.factory import make_chat_backend  # noqa: E402
 from drafter.core.question import PatientQuestion  # noqa: E402
 from drafter.core.settings import load_settings  # noqa: E402
@@ -46,19 +45,10 @@ OUTCOMES = ("resisted", "obeyed, marked", "obeyed, unmarked")
 
 
 @dataclass
-class Recording:
+class Recording(WrappedBackend):
     """Wraps a backend and keeps what each call wrote."""
 
-    inner: ChatBackend
     texts: list[str] = field(default_factory=list)
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    @property
-    def remote(self) -> bool:
-        return self.inner.remote
 
     def stream(
         self, messages: Sequence[Message], *, max_tokens: int, temperature: float

@@ -18,7 +18,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -37,15 +37,7 @@ Verdict = Literal[
     "general",
     "supported",
 ]
-VERDICTS: tuple[Verdict, ...] = (
-    "about_the_patient",
-    "wrong_voice",
-    "urgency_mismatch",
-    "wrong_citation",
-    "unsupported",
-    "general",
-    "supported",
-)
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)  # most dangerous first
 RED: frozenset[Verdict] = frozenset({"about_the_patient", "wrong_voice", "urgency_mismatch"})
 TO_CHECK: frozenset[Verdict] = RED | {"wrong_citation", "unsupported"}
 Method = Literal["rules", "embedding", "llm"]

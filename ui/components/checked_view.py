@@ -20,7 +20,6 @@ from drafter.drafting.sources import Source
 from drafter.workflow.doctor import Version
 from ui.components.open_question import FLASH, OpenQuestion
 from ui.components.plain import md
-from ui.components.widgets import autosave
 from ui.services import get_services
 
 PARTS = {"reply": "Short reply", "explainer": "More Info"}
@@ -133,18 +132,5 @@ def _remove(opened: OpenQuestion, check: SentenceCheck) -> None:
         state[FLASH] = ("warning", "That sentence changed since the check: nothing removed.")
         return
     state[part_key] = cut
-    autosave(
-        lambda: opened.workflow.save_edit(
-            opened.user,
-            opened.id,
-            base=state[keys.base],
-            title=state[keys.title],
-            reply=state[keys.reply],
-            explainer=state[keys.explainer],
-        ),
-        base_key=keys.base,
-        flash_key=FLASH,
-        conflict_hint="Compare them under **History**.",
-        where="the boxes",
-    )
+    opened.save_edit()
     state[keys.load] = state[keys.base]
