@@ -52,6 +52,15 @@ class SampleKb:
     retriever: HybridRetriever
     reports: list[ImportReport]
 
+    def copy_to(self, target: Path) -> Path:
+        """A private, writable copy of the store at `target`. The bundled model that a test may
+        have assembled under data_dir/models (half a gigabyte) is left out: copied into every
+        app test's folder it filled CI's disk."""
+        import shutil
+
+        shutil.copytree(self.settings.data_dir, target, ignore=shutil.ignore_patterns("models"))
+        return target
+
 
 @dataclass(frozen=True)
 class CliResult:
@@ -279,7 +288,6 @@ class AppEnv:
 def app_env(
     sample_kb: SampleKb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[AppEnv]:
-    import shutil
 
     import streamlit as st
 
@@ -287,8 +295,7 @@ def app_env(
     from tests.support.fakes import OpenAIStub, page_responder, serve_openai
     from tests.support.workflow_kit import add_staff
 
-    data = tmp_path / "app-data"
-    shutil.copytree(sample_kb.settings.data_dir, data)
+    data = sample_kb.copy_to(tmp_path / "app-data")
     stub = OpenAIStub(responder=page_responder)
     server, url = serve_openai(stub)
     env = {

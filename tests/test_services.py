@@ -25,10 +25,7 @@ def _open_under(folder: Path) -> list[str]:
 def test_close_releases_the_store_files_and_the_database(
     sample_kb: SampleKb, tmp_path: Path
 ) -> None:
-    import shutil
-
-    data = tmp_path / "data"
-    shutil.copytree(sample_kb.settings.data_dir, data)
+    data = sample_kb.copy_to(tmp_path / "data")
     services = Services(sample_kb.settings.model_copy(update={"data_dir": data}))
     assert services.retriever().search("statin muscle pain", k=1)
     services.workflow().counts()

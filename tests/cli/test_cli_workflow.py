@@ -4,7 +4,6 @@ audit and export, with their exit codes (2 bad input, 5 not allowed or a wrong l
 from __future__ import annotations
 
 import io
-import shutil
 import sys
 from datetime import UTC, timedelta, timezone
 from pathlib import Path
@@ -349,8 +348,7 @@ def test_from_question_to_draft_to_approval_to_the_next_search(
     stub, url = openai_stub
     stub.responder = page_responder
     stub.replies = ["Sudden Gout Attack in the Big Toe"]  # the first title; the rest: responder
-    data = tmp_path / "kb"
-    shutil.copytree(sample_kb.settings.data_dir, data)
+    data = sample_kb.copy_to(tmp_path / "kb")
     for name, value in {
         "DRAFTER_DATA_DIR": str(data),
         "DRAFTER_OPENAI_BASE_URL": url,

@@ -4,7 +4,6 @@ base, where the next similar question finds it first."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -109,8 +108,7 @@ def test_an_interrupted_draft_is_saved_as_a_version_with_its_partial_text(
 @pytest.fixture
 def kb_copy(sample_kb: SampleKb, tmp_path: Path) -> Settings:
     """A private, writable copy of the sample knowledge base."""
-    data = tmp_path / "kb"
-    shutil.copytree(sample_kb.settings.data_dir, data)
+    data = sample_kb.copy_to(tmp_path / "kb")
     return load_settings(data_dir=data, database_url=f"sqlite:///{tmp_path / 'kb.db'}")
 
 
