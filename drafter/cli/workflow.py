@@ -311,6 +311,8 @@ def cmd_approve(args: argparse.Namespace, services: Services) -> int:
         f"question #{args.question}: {args.part} of version {approval.version_number} "
         f"approved by {user.display_name}"
     )
+    for caution in approval.cautions:
+        print(f"drafter: note: {caution} (recorded in the audit log)", file=sys.stderr)
     if approval.published:
         print(f"added to the knowledge base as {approval.published}")
     if approval.publish_error:

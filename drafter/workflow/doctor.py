@@ -45,7 +45,9 @@ from drafter.workflow.drafts import (
     Publisher,
     Version,
     VersionKind,
+    approval_cautions,
     prompt_refs,
+    written_by_model,
 )
 from drafter.workflow.finding_reviews import FindingReview, LabelledSet
 from drafter.workflow.questions import STATUSES, Question
@@ -270,7 +272,9 @@ class Workflow:
     ) -> Approval:
         """Approve the reply (doctors) or the explainer (editors) of a version, by default the
         newest; the approved text then goes into the knowledge base. `marks` are the evidence
-        check's red marks the approver saw (and approved anyway): they land in the audit event."""
+        check's red marks the approver saw (and approved anyway): they land in the audit event,
+        with the approval's cautions (the model's text unedited, an incomplete draft), which the
+        app asks the approver to confirm first."""
         action: Action = "approve_reply" if part == "reply" else "approve_explainer"
         user = require(self.sessions, user, action)
         versions = self.versions(question_id)
@@ -287,6 +291,7 @@ class Workflow:
         text = chosen.text_of(part).strip()
         if not text:
             raise InputError(f"version {chosen.number} has no {part} to approve")
+        cautions = tuple(approval_cautions(versions, chosen, part))
         with self.sessions.begin() as session:
             row = ApprovalRow(
                 question_id=question_id,
@@ -310,8 +315,9 @@ class Workflow:
                 model=chosen.model,
                 prompt_version=chosen.prompt_version,
                 number=chosen.number,
-                edited=chosen.kind == "edit",
+                edited=written_by_model(versions, chosen, part) is None,
                 **({"marks": [dict(m) for m in marks]} if marks else {}),
+                **({"cautions": list(cautions)} if cautions else {}),
             )
             approval = Approval(
                 row.id,
@@ -322,6 +328,7 @@ class Workflow:
                 row.final_text,
                 row.approved_by,
                 row.approved_at,
+                cautions=cautions,
             )
         return self._publish(user, approval)
 
@@ -361,14 +368,15 @@ class Workflow:
             return None
         reply = latest["reply"]
         explainer = latest.get("explainer")
-        kinds = {v.number: v.kind for v in self.versions(question_id)}
+        versions = self.versions(question_id)
+        approved = next(v for v in versions if v.number == reply.version_number)
         return ApprovedPage(
             self.question(question_id),
             reply.title,
             reply.final_text,
             explainer.final_text if explainer else None,
             self.display_name(reply.approved_by),
-            doctor_edited=kinds.get(reply.version_number) == "edit",
+            doctor_edited=written_by_model(versions, approved, "reply") is None,
         )
 
     def _publish(self, user: User, approval: Approval) -> Approval:

@@ -4,7 +4,7 @@ to drafted; approving a part records which version's text was approved."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -39,6 +39,42 @@ class Version:
         return self.reply if part == "reply" else self.explainer
 
 
+PART_NAMES: dict[str, str] = {"reply": "short reply", "explainer": "More Info"}
+
+
+def written_by_model(versions: Sequence[Version], chosen: Version, part: Part) -> Version | None:
+    """The model-made version (a draft or a regeneration, up to `chosen`) whose `part` is, word
+    for word, the text of `chosen`; None when a person changed it."""
+    text = chosen.text_of(part).strip()
+    for version in reversed(versions):
+        made = version.number <= chosen.number and version.kind != "edit"
+        if made and version.text_of(part).strip() == text:
+            return version
+    return None
+
+
+def approval_cautions(versions: Sequence[Version], chosen: Version, part: Part) -> list[str]:
+    """What approving `part` of `chosen` should be confirmed for: the model's text approved
+    without an edit, all the more when that draft failed its checks or was cut short."""
+    made = written_by_model(versions, chosen, part)
+    if made is None:
+        return []
+    name = PART_NAMES[part]
+    cautions = [
+        f"the {name} is the model's text, unedited: it enters the knowledge base marked as "
+        "AI-written and unedited"
+    ]
+    if made.details.get("status") == "incomplete":
+        problems = [str(p) for p in made.details.get("problems", [])]
+        cautions.append(
+            f"the draft it comes from (version {made.number}) is incomplete"
+            + (f": {'; '.join(problems[:3])}" if problems else "")
+        )
+    if made.details.get("error"):
+        cautions.append(f"the draft it comes from (version {made.number}) was cut short")
+    return cautions
+
+
 @dataclass(frozen=True)
 class Approval:
     id: int
@@ -52,6 +88,7 @@ class Approval:
     published: str | None = None
     publish_error: str | None = None
     publish_exit_code: int | None = None  # of a failed publish: 4 when a server did not answer
+    cautions: tuple[str, ...] = ()  # see approval_cautions; recorded in the approve event
 
 
 @dataclass(frozen=True)

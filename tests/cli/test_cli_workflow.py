@@ -256,8 +256,13 @@ def test_approve_without_a_knowledge_base_warns_and_keeps_the_approval(
     result = run_cli("approve", str(q.id), *as_user("doctor"))
     assert result.code == 0
     assert result.out == f"question #{q.id}: reply of version 1 approved by Dr. Ana Ruiz\n"
-    assert result.err.startswith("drafter: warning: not added to the knowledge base (")
-    assert "approve again to retry" in result.err
+    note, warning = result.err.splitlines()
+    assert note == (
+        "drafter: note: the short reply is the model's text, unedited: it enters the knowledge "
+        "base marked as AI-written and unedited (recorded in the audit log)"
+    )
+    assert warning.startswith("drafter: warning: not added to the knowledge base (")
+    assert "approve again to retry" in warning
     assert desk.workflow.question(q.id).status == "approved"
     events = run_cli("audit", "--question", str(q.id), "--json").json()
     assert [e["action"] for e in events][-2:] == ["approve.reply", "publish.failed"]

@@ -119,8 +119,15 @@ def test_approve_reply_exports_the_page_and_search_finds_it(app_env: AppEnv) -> 
     at = open_question(app_env, "doctor", q.id)
     at.button(key="draft").click().run()
     assert "approve_explainer" not in {b.key for b in at.button}  # a doctor's page
+    at.button(key="approve_reply").click().run()  # the model's reply, unedited: confirm first
+    assert not at.exception, at.exception
+    assert any("the short reply is the model's text, unedited" in e.value for e in at.error)
+    assert wf.approvals(q.id) == []
+    at.checkbox(key=f"anyway-{q.id}-1-reply").check().run()
     at.button(key="approve_reply").click().run()
     assert not at.exception, at.exception
+    event = next(e for e in wf.audit(question_id=q.id) if e.action == "approve.reply")
+    assert "unedited" in event.detail["cautions"][0]
     assert any("Reply approved" in s.value for s in at.success)
     assert any("Added to the knowledge base as drafter-q" in s.value for s in at.success)
     assert wf.question(q.id).status == "approved"

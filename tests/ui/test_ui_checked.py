@@ -86,7 +86,7 @@ def test_approving_with_a_red_mark_needs_approve_anyway_and_the_audit_has_the_ma
     ]
 
 
-def test_a_kept_sentence_is_no_longer_counted_and_approves_without_confirmation(
+def test_a_kept_sentence_is_no_longer_counted_nor_confirmed_as_a_red_mark(
     app_env: AppEnv,
 ) -> None:
     q = drafted(app_env)
@@ -99,7 +99,9 @@ def test_a_kept_sentence_is_no_longer_counted_and_approves_without_confirmation(
     assert red(at) == []
     assert to_check(at) == before - 1
     assert f"kept · {TRANSPLANT}" in [m.value for m in at.markdown]
-    assert not [c for c in at.checkbox if str(c.key).startswith("anyway-")]
+    (anyway,) = [c for c in at.checkbox if str(c.key).startswith("anyway-")]
+    assert "red mark" not in str(anyway.help)  # only the model's text unedited is left to confirm
+    anyway.check().run()
     at.button(key="approve_reply").click().run()
     assert not at.exception, at.exception
     event = next(e for e in wf.audit(question_id=q.id) if e.action == "approve.reply")

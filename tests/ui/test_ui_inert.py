@@ -54,6 +54,7 @@ def test_every_page_shows_a_hostile_question_and_draft_inert(app_env: AppEnv) ->
     assert not at.exception, at.exception
     assert live_in_app(at) == []  # the live stream, the edit boxes' page, sources and checks
     assert any("no source contains" in w.value for w in at.warning)
+    at.checkbox(key=f"anyway-{q.id}-1-reply").check().run()  # the model's text, unedited
     at.button(key="approve_reply").click().run()
     assert not at.exception, at.exception
     assert_inert(at)  # preview of the approved page and the history of every version

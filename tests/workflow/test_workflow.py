@@ -293,8 +293,45 @@ def test_the_red_marks_approved_anyway_land_in_the_approve_event(desk: Desk) -> 
     mark = {"part": "reply", "verdict": "about_the_patient", "text": "You had a transplant."}
     desk.workflow.approve(desk.doctor, q.id, "reply", marks=[{**mark, "accepted": False}])
     event = next(e for e in desk.workflow.audit(question_id=q.id) if e.action == "approve.reply")
-    assert event.detail == {"number": 1, "edited": False, "marks": [{**mark, "accepted": False}]}
+    assert event.detail["marks"] == [{**mark, "accepted": False}]
+    assert (event.detail["number"], event.detail["edited"]) == (1, False)
     assert desk.workflow.verify_audit().intact
+
+
+def test_approving_the_models_incomplete_text_unedited_records_the_cautions(desk: Desk) -> None:
+    q = desk.workflow.add_question(desk.doctor, QUESTION)
+    draft = ai_draft()
+    draft.problems.append("reply cites no source")
+    desk.workflow.save_draft(desk.doctor, q.id, draft)
+    approval = desk.workflow.approve(desk.doctor, q.id, "reply")
+    assert [c.split(":")[0] for c in approval.cautions] == [
+        "the short reply is the model's text, unedited",
+        "the draft it comes from (version 1) is incomplete",
+    ]
+    assert approval.cautions[1].endswith("incomplete: reply cites no source")
+    event = next(e for e in desk.workflow.audit(question_id=q.id) if e.action == "approve.reply")
+    assert event.detail["cautions"] == list(approval.cautions)
+    assert event.detail["edited"] is False
+
+
+def test_a_reply_left_as_the_model_wrote_it_is_unedited_even_in_an_edited_version(
+    pub_desk: Desk, published: list[ApprovedPage]
+) -> None:
+    desk = pub_desk
+    q, v1 = drafted(desk)
+    desk.workflow.save_edit(
+        desk.doctor, q.id, base=1, title=v1.title, reply=f"  {v1.reply} ", explainer="## Mine"
+    )
+    approval = desk.workflow.approve(desk.doctor, q.id, "reply")  # version 2, reply untouched
+    assert approval.version_number == 2
+    assert "unedited" in approval.cautions[0]
+    assert [p.doctor_edited for p in published] == [False]
+
+    desk.workflow.save_edit(
+        desk.doctor, q.id, base=2, title=v1.title, reply="Hello, rest for a week [1].", explainer=""
+    )
+    assert desk.workflow.approve(desk.doctor, q.id, "reply").cautions == ()
+    assert [p.doctor_edited for p in published] == [False, True]
 
 
 def test_an_editor_approves_the_explainer_which_joins_the_published_page(

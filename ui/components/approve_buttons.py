@@ -1,5 +1,7 @@
-"""Approving the reply (doctors) or the More Info (editors) of the version in the edit boxes; a
-part that still has red marks needs "Approve anyway" ticked, and the approval records them."""
+"""Approving the reply (doctors) or the More Info (editors) of the version in the edit boxes. A
+part that still has red marks, or is the model's text unedited (all the more from an incomplete
+draft), needs "Approve anyway" ticked first; the approval's audit event records what was
+confirmed."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import streamlit as st
 
 from drafter.core.errors import DrafterError
 from drafter.workflow.doctor import Version
-from drafter.workflow.drafts import Part
+from drafter.workflow.drafts import Part, approval_cautions
 from ui.components.checked_view import PARTS, Checked
 from ui.components.open_question import FLASH, OpenQuestion
 from ui.components.plain import md
@@ -17,22 +19,35 @@ def _anyway_key(opened: OpenQuestion, current: Version, part: Part) -> str:
     return f"anyway-{opened.id}-{current.number}-{part}"
 
 
-def _anyway_box(opened: OpenQuestion, current: Version, checked: Checked, part: Part) -> None:
-    """The explicit confirmation a part with red marks left needs before it is approved."""
+def _reasons(opened: OpenQuestion, current: Version, checked: Checked, part: Part) -> list[str]:
+    """Why approving `part` needs an explicit confirmation (none: it does not)."""
+    reasons = []
     if red := len(checked.open_red(part)):
-        st.checkbox(
-            f"Approve anyway: the {PARTS[part]} still has {red} red mark{'' if red == 1 else 's'}",
-            key=_anyway_key(opened, current, part),
+        reasons.append(
+            f"the {PARTS[part]} still has {red} red mark{'' if red == 1 else 's'} (above)"
         )
+    return reasons + approval_cautions(opened.versions, current, part)
+
+
+def _anyway_box(opened: OpenQuestion, current: Version, checked: Checked, part: Part) -> None:
+    """The explicit confirmation a part needs before it is approved, with its reasons."""
+    if reasons := _reasons(opened, current, checked, part):
+        st.checkbox(
+            f"Approve the {PARTS[part]} anyway",
+            key=_anyway_key(opened, current, part),
+            help="Ticking it confirms: " + "; ".join(reasons),
+        )
+        for reason in reasons:
+            st.caption(f"⚠ {md(reason[0].upper() + reason[1:])}.")
 
 
 def _approve(opened: OpenQuestion, current: Version, checked: Checked, part: Part) -> bool:
     """Approve `part` of `current` if confirmed; True when it was approved."""
-    red = len(checked.open_red(part))
-    if red and not st.session_state.get(_anyway_key(opened, current, part)):
+    reasons = _reasons(opened, current, checked, part)
+    if reasons and not st.session_state.get(_anyway_key(opened, current, part)):
         st.error(
-            f"The {PARTS[part]} still has {red} red mark{'' if red == 1 else 's'} (above): "
-            "remove or keep them, or tick “Approve anyway”."
+            f"Not approved: {md('; '.join(reasons))}. Edit the text, remove or keep the marks, "
+            f"or tick “Approve the {PARTS[part]} anyway”."
         )
         return False
     try:
