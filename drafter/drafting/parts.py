@@ -44,9 +44,12 @@ def doctor_note(instruction: str | None) -> str:
     return f"The reviewing doctor asks (a trusted instruction; keep the rules): {instruction}\n\n"
 
 
-def section_plan(text: str, explainer: PromptTemplate) -> SectionPlan:
-    """The plan chosen for the question; a template without {sections} asks for the fallback's."""
-    return choose_plan(text) if "sections" in explainer.variables else fallback_plan()
+def section_plan(text: str, explainer: PromptTemplate, *, flagged: bool = False) -> SectionPlan:
+    """The plan chosen for the question (`flagged`: triage found a red flag); a template without
+    {sections} asks for the fallback's."""
+    if "sections" not in explainer.variables:
+        return fallback_plan()
+    return choose_plan(text, flagged=flagged)
 
 
 @dataclass(frozen=True)

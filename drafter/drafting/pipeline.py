@@ -86,13 +86,13 @@ def draft_page(
     prompts = prompts or PromptSet.load()
     text = check_query(question.text, settings.max_question_chars)
     draft = Draft(question=question, model=llm.model_id, instruction=clean_instruction(instruction))
-    plan = section_plan(text, prompts.explainer)
-    draft.section_plan, draft.sections = plan.id, list(plan.headings)
     draft.prompt_versions = {spec.name: prompts[spec.name].ref for spec in PART_SPECS}
     with _stage(draft, "safety", listener):
         draft.red_flags = detect_red_flags(text, triage)
         remote = llm.remote or retriever.embedder.name.startswith("openai")
         outgoing, draft.redactions = redact(text) if remote else (text, [])
+    plan = section_plan(text, prompts.explainer, flagged=bool(draft.red_flags))
+    draft.section_plan, draft.sections = plan.id, list(plan.headings)
     with _stage(draft, "retrieve", listener):
         filters = Filters(specialty=question.specialty, age_group=None, sex=None)
         result = retriever.page(

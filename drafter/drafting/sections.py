@@ -1,8 +1,12 @@
 """Explainer section plans: which "## " headings suit a question, chosen by keyword rules.
 
 The plans are data in `prompts/explainer/sections.toml` (validated when loaded). `choose_plan`
-tries them in file order and takes the first one with a keyword in the question; the last plan has
-no keywords and is the fallback. The rules are deliberately simple so a doctor can predict them.
+tries them in file order and takes the first one that applies: a keyword in the question and, for
+a plan with `focus` words (a medicine, a test result), the question is about that thing, not
+about symptoms that merely mention it: a focus word is there, or no symptom word is, and triage
+flagged nothing (a chest-pain question that mentions the patient's aspirin is not a medication
+leaflet). The last plan has no keywords and is the fallback. The rules are deliberately simple so
+a doctor can predict them.
 """
 
 from __future__ import annotations
@@ -26,10 +30,27 @@ class SectionPlan:
     description: str
     keywords: tuple[str, ...]
     headings: tuple[str, ...]
+    focus: tuple[str, ...] = ()  # words that say the question is about the thing itself
+    symptoms: tuple[str, ...] = ()  # the file's symptom words, for a plan with focus words
 
     def matches(self, question: str) -> list[str]:
         """The keywords of this plan found in the question, in plan order."""
-        return [k for k in self.keywords if _keyword_pattern(k).search(question)]
+        return _found(self.keywords, question)
+
+    def applies(self, question: str, *, flagged: bool = False) -> bool:
+        """A keyword is in the question and, for a plan with focus words, the question is about
+        its subject: not flagged by triage, and a focus word is there or no symptom word is."""
+        if not self.matches(question):
+            return False
+        if not self.focus:
+            return True
+        return not flagged and bool(
+            _found(self.focus, question) or not _found(self.symptoms, question)
+        )
+
+
+def _found(keywords: Sequence[str], text: str) -> list[str]:
+    return [k for k in keywords if _keyword_pattern(k).search(text)]
 
 
 @cache
@@ -50,21 +71,39 @@ def parse_plans(text: str, source: str = "<string>") -> tuple[SectionPlan, ...]:
     rows = data.get("plan")
     if not isinstance(rows, list) or not rows:
         raise PromptError(f"{source}: needs at least one [[plan]]")
+    symptoms = _words(data.get("symptoms", []), f"{source}: symptoms")
     plans: list[SectionPlan] = []
     for i, row in enumerate(rows, 1):
         where = f"{source}: plan {i}"
-        if not isinstance(row, dict) or set(row) != {"id", "description", "keywords", "headings"}:
-            raise PromptError(f"{where}: needs exactly id, description, keywords, headings")
-        keywords, headings = row["keywords"], row["headings"]
-        if not all(isinstance(x, str) and x.strip("* ") for x in keywords):
-            raise PromptError(f"{where}: keywords must be non-empty strings")
+        if not isinstance(row, dict) or set(row) - {"focus"} != {
+            "id",
+            "description",
+            "keywords",
+            "headings",
+        }:
+            raise PromptError(
+                f"{where}: needs exactly id, description, keywords, headings (and maybe focus)"
+            )
+        keywords, headings = _words(row["keywords"], f"{where}: keywords"), row["headings"]
+        focus = _words(row.get("focus", []), f"{where}: focus")
+        if focus and not symptoms:
+            raise PromptError(f"{where}: focus words need the file's symptoms list")
         if not 3 <= len(headings) <= 8 or len({h.lower() for h in headings}) != len(headings):
             raise PromptError(f"{where}: needs 3-8 distinct headings")
         if not all(
             isinstance(h, str) and h.strip() and not set(h) & set("#\n[]") for h in headings
         ):
             raise PromptError(f"{where}: a heading is empty or holds '#', '[', ']' or a newline")
-        plans.append(SectionPlan(row["id"], row["description"], tuple(keywords), tuple(headings)))
+        plans.append(
+            SectionPlan(
+                row["id"],
+                row["description"],
+                keywords,
+                tuple(headings),
+                focus,
+                symptoms if focus else (),
+            )
+        )
     ids = [p.id for p in plans]
     if len(set(ids)) != len(ids):
         raise PromptError(f"{source}: plan ids repeat: {ids}")
@@ -73,15 +112,24 @@ def parse_plans(text: str, source: str = "<string>") -> tuple[SectionPlan, ...]:
     return tuple(plans)
 
 
+def _words(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(x, str) and x.strip("* ") for x in value):
+        raise PromptError(f"{where}: must be a list of non-empty strings")
+    return tuple(value)
+
+
 @cache
 def load_plans(path: Path = PLANS_FILE) -> tuple[SectionPlan, ...]:
     return parse_plans(path.read_text(encoding="utf-8"), str(path))
 
 
-def choose_plan(question: str, plans: Sequence[SectionPlan] | None = None) -> SectionPlan:
-    """The first plan with a keyword in the question, else the fallback (the last plan)."""
+def choose_plan(
+    question: str, plans: Sequence[SectionPlan] | None = None, *, flagged: bool = False
+) -> SectionPlan:
+    """The first plan that applies to the question (see `SectionPlan.applies`; `flagged`: triage
+    found a red flag), else the fallback (the last plan)."""
     plans = plans or load_plans()
-    return next((p for p in plans if p.matches(question)), plans[-1])
+    return next((p for p in plans if p.applies(question, flagged=flagged)), plans[-1])
 
 
 def fallback_plan() -> SectionPlan:

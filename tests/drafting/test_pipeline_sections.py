@@ -48,10 +48,32 @@ from tests.support.fakes import scripted_backend
         ("My X-rays came back abnormal.", "test_result"),
         ("I have had a cough and a sore throat for two weeks.", "condition"),
         ("What causes heel pain in the morning?", "condition"),
+        # a medicine or a test only mentioned beside symptoms: the question is about the symptoms
+        (
+            "I have had crushing chest pressure for half an hour spreading to my jaw. I am "
+            "sweating. I already take aspirin every day. Should I wait?",
+            "condition",
+        ),
+        (
+            "I'm 58. When I climb stairs my knee hurts on the inside and it swells by evening. "
+            "Should I get an MRI or try physiotherapy first?",
+            "condition",
+        ),
+        ("My knee hurts and the ibuprofen I took did not help.", "condition"),
+        ("Is there anything I can take for the pain that isn't ibuprofen based?", "medication"),
+        ("My blood test shows ferritin levels of 8 and I feel tired.", "test_result"),
+        ("Can I take ibuprofen with my blood pressure pills?", "medication"),
     ],
 )
 def test_the_plan_fits_the_kind_of_question(question: str, plan: str) -> None:
     assert choose_plan(question).id == plan
+
+
+def test_a_flagged_question_is_never_a_medication_leaflet_or_a_result_explainer() -> None:
+    question = "Should I chew an aspirin? What does my ECG result mean?"
+    assert choose_plan(question).id == "medication"
+    assert choose_plan(question, flagged=True).id == "condition"
+    assert choose_plan("I'm 9 weeks pregnant, can I take aspirin?", flagged=True).id == "pregnancy"
 
 
 @pytest.mark.parametrize(
@@ -107,6 +129,9 @@ headings = ["Symptoms", "Causes", "Conclusion"]
         (GOOD.replace('"Two"', '"## Two"'), "holds"),
         (GOOD.replace('description = "d"\n', ""), "exactly id, description"),
         (GOOD.replace('["x*"]', '["*"]'), "non-empty"),
+        (GOOD.replace('keywords = ["x*"]', 'keywords = ["x*"]\nfocus = ["y"]'), "symptoms list"),
+        (GOOD.replace('keywords = ["x*"]', 'keywords = ["x*"]\nextra = 1'), "maybe focus"),
+        ('symptoms = "pain"\n' + GOOD, "symptoms: must be a list"),
     ],
 )
 def test_malformed_plan_files_fail_at_load(text: str, message: str) -> None:
@@ -118,6 +143,16 @@ def test_a_parsed_plan_file_is_used_in_order() -> None:
     plans = parse_plans(GOOD)
     assert choose_plan("xylophone lessons", plans).id == "a"
     assert choose_plan("nothing here", plans).id == "b"
+
+
+def test_a_plan_with_focus_words_yields_to_symptoms_unless_a_focus_word_is_there() -> None:
+    focused = 'symptoms = ["ache*"]\n' + GOOD.replace(
+        'keywords = ["x*"]', 'keywords = ["x*"]\nfocus = ["how to"]'
+    )
+    plans = parse_plans(focused)
+    assert choose_plan("xylophone lessons", plans).id == "a"
+    assert choose_plan("xylophone lessons make my hands ache", plans).id == "b"
+    assert choose_plan("how to hold a xylophone when my hands ache", plans).id == "a"
 
 
 def test_missing_headings_ignore_case_punctuation_and_extra_words() -> None:
@@ -183,3 +218,18 @@ def test_docs_list_every_plan_with_its_sections() -> None:
     for plan in load_plans():
         row = next(ln for ln in safety.splitlines() if ln.startswith(f"| `{plan.id}` |"))
         assert row.rstrip(" |").endswith(", ".join(plan.headings)), plan.id
+
+
+def test_a_flagged_question_that_names_a_medicine_gets_the_symptoms_plan(
+    sample_kb: SampleKb,
+) -> None:
+    question = PatientQuestion(
+        "Crushing chest pain spreading to my jaw for 30 minutes. Should I take an aspirin?",
+        "60-69",
+        "male",
+    )
+    assert choose_plan(question.text).id == "medication"  # unflagged, it would be a leaflet
+    backend, _ = scripted_backend(TITLE, REPLY, EXPLAINER)
+    draft = draft_on(sample_kb, question, backend, parts=("title",))
+    assert draft.red_flags
+    assert draft.section_plan == "condition"
