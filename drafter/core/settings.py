@@ -133,6 +133,14 @@ class Settings(BaseSettings):
         le=8192,
         description='cap on the "More Info" explainer\'s length',
     )
+    explainer_mode: Literal["generated", "assembled"] = Field(
+        "generated",
+        description=(
+            "`generated`: the model writes the More Info; if it fails its checks twice it is "
+            "assembled from the sources' sentences instead (when they cover at least two "
+            "sections). `assembled`: always assembled, no model call"
+        ),
+    )
     temperature: float = Field(
         0.2,
         ge=0,

@@ -49,6 +49,7 @@ class Draft:
     redactions: list[Redaction] = field(default_factory=list)
     section_plan: str = ""
     sections: list[str] = field(default_factory=list)
+    explainer_origin: str = "model"  # or "assembled" (from the sources: drafting/assembled.py)
     instruction: str | None = None
     problems: list[str] = field(default_factory=list)
     model: str = ""
@@ -83,6 +84,7 @@ class Draft:
             "redactions": [r.to_json() for r in self.redactions],
             "section_plan": self.section_plan,
             "sections": self.sections,
+            "explainer_origin": self.explainer_origin,
             "instruction": self.instruction,
             "problems": self.problems,
             "sentences": [c.to_json() for c in self.sentences],

@@ -16,6 +16,8 @@ from drafter.core.question import PatientQuestion
 from drafter.core.records import Filters
 from drafter.core.secrets import scrub
 from drafter.core.text import fence
+from drafter.drafting.assembled import NOTE as ASSEMBLED
+from drafter.drafting.assembled import assemble_explainer
 from drafter.drafting.checks import markup_problems, urgency_problems
 from drafter.drafting.citations import check_citations
 from drafter.drafting.draft import Draft, DraftListener, Part, SilentListener
@@ -84,6 +86,7 @@ def draft_page(
     """
     listener = listener or SilentListener()
     prompts = prompts or PromptSet.load()
+    checker = evidence or EvidenceChecker(retriever.embedder)
     text = check_query(question.text, settings.max_question_chars)
     draft = Draft(question=question, model=llm.model_id, instruction=clean_instruction(instruction))
     draft.prompt_versions = {spec.name: prompts[spec.name].ref for spec in PART_SPECS}
@@ -125,15 +128,32 @@ def draft_page(
         shown = {**values, "sources": spec.sources.render(draft.sources, settings)}
         messages = template.render(**{k: shown[k] for k in template.variables})
         with _stage(draft, spec.name, listener):
-            try:
-                output, problems = complete_checked(
-                    llm, spec, template, messages, page, settings, listener
-                )
-            except GenerationError as exc:
-                setattr(draft, spec.name, exc.partial)
-                draft.error = scrub(str(exc))
-                draft.problems.append(f"{spec.name}: interrupted ({draft.error})")
-                return draft
+            assembled = (
+                _assembled(draft, plan.headings, text, checker, listener)
+                if spec.name == "explainer" and settings.explainer_mode == "assembled"
+                else None
+            )
+            problems: list[str] = []
+            if assembled is not None:
+                output = assembled
+            else:
+                try:
+                    output, problems = complete_checked(
+                        llm, spec, template, messages, page, settings, listener
+                    )
+                except GenerationError as exc:
+                    setattr(draft, spec.name, exc.partial)
+                    draft.error = scrub(str(exc))
+                    draft.problems.append(f"{spec.name}: interrupted ({draft.error})")
+                    return draft
+                if problems and spec.name == "explainer":
+                    floor = _assembled(draft, plan.headings, text, checker, listener)
+                    if floor is not None:
+                        draft.problems.append(
+                            f"explainer: {ASSEMBLED} (the model's text failed its checks "
+                            f"twice: {'; '.join(problems)})"
+                        )
+                        output, problems = floor, []
         outputs[spec.name] = output
         setattr(draft, spec.name, spec.finish(output, page))
         draft.problems += [f"{spec.name}: {p}" for p in problems]
@@ -152,12 +172,31 @@ def draft_page(
         prompts=[prompts[s.name].text for s in PART_SPECS if s.name in parts],
     )
     with _stage(draft, "evidence", listener):
-        check_evidence(draft, evidence or EvidenceChecker(retriever.embedder), settings)
+        check_evidence(draft, checker, settings)
     with _stage(draft, "citations", listener):
         for spec in (s for s in PART_SPECS if s.cited):
             cited = len(spec.sources.pick(draft.sources, settings))
             draft.citation_issues += check_citations(getattr(draft, spec.name), cited, spec.name)
     return draft
+
+
+def _assembled(
+    draft: Draft,
+    headings: tuple[str, ...],
+    asked: str,
+    checker: EvidenceChecker,
+    listener: DraftListener,
+) -> str | None:
+    """The More Info assembled from the draft's sources (None: they cover too little); the
+    draft records that it was, and the listener sees it replace what streamed."""
+    article = assemble_explainer(
+        headings, draft.sources, asked, checker.vectors, flagged=bool(draft.red_flags)
+    )
+    if article is not None:
+        draft.explainer_origin = "assembled"
+        listener.on_stage(f"explainer ({ASSEMBLED})")
+        listener.on_token("explainer", article)
+    return article
 
 
 def check_evidence(draft: Draft, checker: EvidenceChecker, settings: Settings) -> None:

@@ -64,6 +64,11 @@ def build_sources(result: SearchResult, *, qa: int, faq: int, chars: int) -> lis
     return picked
 
 
+def without_greeting(text: str) -> str:
+    """A past answer without its opening "Hello," or "Dear ...,"."""
+    return _GREETING.sub("", text)
+
+
 def format_sources(sources: list[Source], chars: int | None = None) -> str:
     """The numbered source block of a prompt.
 
@@ -74,6 +79,6 @@ def format_sources(sources: list[Source], chars: int | None = None) -> str:
         return "(no sources found)"
     if chars:
         return "\n".join(
-            f"[{s.n}] {cut(_GREETING.sub('', s.facts or s.excerpt), chars)}" for s in sources
+            f"[{s.n}] {cut(without_greeting(s.facts or s.excerpt), chars)}" for s in sources
         )
     return "\n".join(f"[{s.n}] {s.title}: {s.excerpt}" for s in sources)

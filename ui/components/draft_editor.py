@@ -18,6 +18,11 @@ def draft_editor(opened: OpenQuestion, current: Version) -> None:
         "DRAFT until approved"
     )
     details = current.details
+    if details.get("explainer_origin") == "assembled":
+        st.info(
+            "The More Info was assembled from the sources, sentence by sentence, each cited "
+            "(the model's own text failed its checks, or DRAFTER_EXPLAINER_MODE=assembled)."
+        )
     for problem in details.get("problems", []):
         st.warning(f"Check: {md(problem)}")
     if details.get("error"):
