@@ -16,15 +16,19 @@ from ui.components.similar_answers import similar_answers
 
 
 def _no_draft_yet(opened: OpenQuestion) -> None:
-    st.info(
-        "No draft yet. **Draft** writes a title, a short reply and a More Info article "
-        "from the similar answers; you then edit and approve."
-    )
-    if opened.user.can("draft"):
-        if st.button("Draft", type="primary", key="draft"):
-            run_draft(opened, ALL_PARTS, None)
-    else:
-        st.caption(f"A {opened.user.role} cannot draft; a doctor or an editor can.")
+    note = st.empty()
+    with note.container():
+        st.info(
+            "No draft yet. **Draft** writes a title, a short reply and a More Info article "
+            "from the similar answers; you then edit and approve."
+        )
+        if not opened.user.can("draft"):
+            st.caption(f"A {opened.user.role} cannot draft; a doctor or an editor can.")
+            return
+        clicked = st.button("Draft", type="primary", key="draft")
+    if clicked:
+        note.empty()  # the draft streams in where this note and the button stood
+        run_draft(opened, ALL_PARTS, None)
 
 
 def draft_tab(opened: OpenQuestion) -> None:

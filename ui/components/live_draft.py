@@ -19,8 +19,13 @@ if TYPE_CHECKING:
     from streamlit.elements.lib.mutable_status_container import StatusContainer
 
 
+LABELS = {"title": "Title", "reply": "Short reply", "explainer": "More Info"}
+
+
 class LiveText:
-    """Shows each part as the model writes it."""
+    """Shows each part as the model writes it, in the page where the draft will stand (not in
+    the status box, which only names the stage). A retry, or a More Info assembled from the
+    sources, replaces what its part showed before: the page shows the text that will be kept."""
 
     def __init__(self, status: StatusContainer) -> None:
         self.status = status
@@ -29,43 +34,49 @@ class LiveText:
 
     def on_stage(self, stage: str) -> None:
         self.status.update(label=f"Drafting: {stage}…")
+        part, _, why = stage.partition(" (")
+        if why and part in self.text:  # "reply (retry: ...)", "explainer (assembled ...)"
+            self.text[part] = ""
 
     def on_token(self, part: str, text: str) -> None:
         self.text[part] = self.text.get(part, "") + text
         shown = self.text[part]
         box = self.boxes.get(part)
-        if box is not None:
-            if part == "title":
-                box.markdown(f"### {md(shown)}")
-            elif part == "explainer":
-                explainer(shown, box)
-            else:
-                plain(shown, box)
+        if box is None:
+            return
+        where = box.container()
+        if part == "title":
+            where.markdown(f"### {md(shown)}")
+            return
+        where.caption(f"{LABELS[part]} · being written")
+        if part == "explainer":
+            explainer(shown, where)
+        else:
+            plain(shown, where)
 
 
 def run_draft(opened: OpenQuestion, parts: tuple[Part, ...], instruction: str | None) -> None:
     """Draft (or regenerate) and save what came out, even a draft cut short by the backend."""
-    status = st.status("Drafting…", expanded=True)
-    with status:
-        live = LiveText(status)
-        try:
-            drafted = draft_version(
-                opened.workflow,
-                opened.user,
-                opened.question,
-                opened.current,
-                retriever=get_retriever(),
-                llm=get_llm(),
-                settings=get_settings(),
-                listener=live,
-                parts=parts,
-                instruction=instruction,
-                triage=get_triager(),
-            )
-        except DrafterError as exc:
-            status.update(label="Drafting failed", state="error")
-            st.error(f"{md(str(exc))}. Nothing was lost: your saved versions are unchanged.")
-            return
+    status = st.status("Drafting…", expanded=False)
+    live = LiveText(status)
+    try:
+        drafted = draft_version(
+            opened.workflow,
+            opened.user,
+            opened.question,
+            opened.current,
+            retriever=get_retriever(),
+            llm=get_llm(),
+            settings=get_settings(),
+            listener=live,
+            parts=parts,
+            instruction=instruction,
+            triage=get_triager(),
+        )
+    except DrafterError as exc:
+        status.update(label="Drafting failed", state="error")
+        st.error(f"{md(str(exc))}. Nothing was lost: your saved versions are unchanged.")
+        return
     draft, saved = drafted.draft, drafted.version
     state = st.session_state
     state[opened.keys.load] = saved.number  # the boxes are filled before they are drawn next run
