@@ -95,7 +95,9 @@ def test_the_more_info_queue_shows_a_hostile_qa_and_explainer_inert(app_env: App
     item = queue.add_generated(editor, qa, draft)
     assert item is not None
     listing = page(app_env, "editor", "views/explainers.py")
-    listing.checkbox[0].check().run()  # nothing else on the page changes with it
+    listing.button(key=f"xq_open-{item.id}").click().run()
+    listing.button(key="xq_back").click().run()
+    listing.checkbox(key=f"xq_read-{item.id}-1").check().run()  # nothing else changes with it
     assert_inert(listing)
     for role in ("editor", "reviewer"):
         opened = page(app_env, role, "views/explainers.py", item=str(item.id))

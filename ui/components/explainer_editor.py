@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from drafter.drafting.evidence import SentenceCheck
+from drafter.drafting.page_check import cut_sentence
 from drafter.drafting.parts import MAX_INSTRUCTION_CHARS
 from drafter.jobs.explain import regenerate
 from drafter.workflow.accounts import User
@@ -22,18 +24,40 @@ def item_keys(item: ExplainerItem) -> tuple[str, str, str]:
     return f"xq_text-{item.id}", f"xq_base-{item.id}", f"xq_load-{item.id}"
 
 
+def save_box(queue: ExplainerQueue, user: User, item: ExplainerItem) -> None:
+    """Save the box's text as a new version made from the one it started from."""
+    state = st.session_state
+    text_key, base_key, _ = item_keys(item)
+    autosave(
+        lambda: queue.edit(user, item.id, state[text_key], base=state[base_key]),
+        base_key=base_key,
+        flash_key=FLASH,
+        conflict_hint="Both versions are in the history.",
+        where="the box",
+    )
+
+
+def remove_sentence(
+    queue: ExplainerQueue, user: User, item: ExplainerItem, check: SentenceCheck
+) -> None:
+    """The checked view's Remove: save the box without the sentence, and show that version."""
+    state = st.session_state
+    text_key, _, load_key = item_keys(item)
+    cut = cut_sentence(state[text_key], check)
+    if cut == state[text_key]:
+        state[FLASH] = ("warning", "That sentence changed since the check: nothing removed.")
+        return
+    state[text_key] = cut
+    save_box(queue, user, item)
+    state[load_key] = True
+
+
 def explainer_editor(queue: ExplainerQueue, user: User, item: ExplainerItem) -> None:
     state = st.session_state
     text_key, base_key, load_key = item_keys(item)
 
     def save() -> None:
-        autosave(
-            lambda: queue.edit(user, item.id, state[text_key], base=state[base_key]),
-            base_key=base_key,
-            flash_key=FLASH,
-            conflict_hint="Both versions are in the history.",
-            where="the box",
-        )
+        save_box(queue, user, item)
 
     st.text_area("More Info (Markdown)", key=text_key, height=380, on_change=save)
     a, b = st.columns(2)
