@@ -17,7 +17,7 @@ import streamlit as st
 from drafter.core.errors import DrafterError
 from drafter.core.question import PatientQuestion
 from drafter.drafting.evidence import RED, VERDICTS, SentenceCheck
-from drafter.drafting.page_check import check_page
+from drafter.drafting.page_check import check_page, cut_sentence
 from drafter.drafting.sources import Source
 from ui.components.plain import md
 from ui.services import get_services
@@ -142,3 +142,15 @@ def _backed(checked: Checked) -> None:
 def _keep(kept_key: str, check: SentenceCheck) -> None:
     kept = st.session_state.setdefault(kept_key, set())
     kept.add((check.part, check.text))
+
+
+def cut_from_box(box_key: str, check: SentenceCheck, *, flash_key: str) -> bool:
+    """Take the checked sentence out of the edit box `box_key`, for a Remove that then saves it;
+    False, with a warning in `flash_key`, when the box's text changed since the check."""
+    state = st.session_state
+    cut = cut_sentence(state[box_key], check)
+    if cut == state[box_key]:
+        state[flash_key] = ("warning", "That sentence changed since the check: nothing removed.")
+        return False
+    state[box_key] = cut
+    return True

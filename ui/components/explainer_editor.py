@@ -6,11 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from drafter.drafting.evidence import SentenceCheck
-from drafter.drafting.page_check import cut_sentence
 from drafter.drafting.parts import MAX_INSTRUCTION_CHARS
 from drafter.jobs.explain import regenerate
 from drafter.workflow.accounts import User
 from drafter.workflow.explainers import ExplainerItem, ExplainerQueue
+from ui.components.checked_view import cut_from_box
 from ui.components.explainer_actions import FLASH, act, approved
 from ui.components.plain import explainer, md
 from ui.components.widgets import autosave, instruction_from
@@ -41,15 +41,10 @@ def remove_sentence(
     queue: ExplainerQueue, user: User, item: ExplainerItem, check: SentenceCheck
 ) -> None:
     """The checked view's Remove: save the box without the sentence, and show that version."""
-    state = st.session_state
     text_key, _, load_key = item_keys(item)
-    cut = cut_sentence(state[text_key], check)
-    if cut == state[text_key]:
-        state[FLASH] = ("warning", "That sentence changed since the check: nothing removed.")
-        return
-    state[text_key] = cut
-    save_box(queue, user, item)
-    state[load_key] = True
+    if cut_from_box(text_key, check, flash_key=FLASH):
+        save_box(queue, user, item)
+        st.session_state[load_key] = True
 
 
 def explainer_editor(queue: ExplainerQueue, user: User, item: ExplainerItem) -> None:

@@ -9,9 +9,8 @@ import streamlit as st
 
 from drafter.core.question import PatientQuestion
 from drafter.drafting.evidence import SentenceCheck
-from drafter.drafting.page_check import cut_sentence
 from drafter.workflow.doctor import Version
-from ui.components.checked_view import CheckedDoc, check_saved
+from ui.components.checked_view import CheckedDoc, check_saved, cut_from_box
 from ui.components.open_question import FLASH, OpenQuestion
 
 
@@ -34,11 +33,7 @@ def question_check(opened: OpenQuestion, current: Version) -> CheckedDoc:
 def _remove(opened: OpenQuestion, check: SentenceCheck) -> None:
     """Save the edit boxes' text without the sentence as a new version, and show it."""
     state, keys = st.session_state, opened.keys
-    part_key = keys.reply if check.part == "reply" else keys.explainer
-    cut = cut_sentence(state[part_key], check)
-    if cut == state[part_key]:
-        state[FLASH] = ("warning", "That sentence changed since the check: nothing removed.")
-        return
-    state[part_key] = cut
-    opened.save_edit()
-    state[keys.load] = state[keys.base]
+    box = keys.reply if check.part == "reply" else keys.explainer
+    if cut_from_box(box, check, flash_key=FLASH):
+        opened.save_edit()
+        state[keys.load] = state[keys.base]
