@@ -11,7 +11,7 @@ from drafter.jobs.explain import Selection, select_qas
 from drafter.services import Services
 from drafter.workflow.explainers import ExplainerItem, ExplainerQueue
 from tests.conftest import AppEnv
-from tests.support.apptest import app_as, login
+from tests.support.apptest import login, page_as
 from tests.support.fakes import page_responder
 
 PAGE = "views/explainers.py"
@@ -35,13 +35,7 @@ def seed(env: AppEnv, n: int) -> list[ExplainerItem]:
 
 
 def queue_page(env: AppEnv, role: str, item: int | None = None) -> AppTest:
-    at = app_as(login(env, role))
-    if item is not None:
-        at.query_params["item"] = str(item)
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return page_as(env, role, PAGE, **({} if item is None else {"item": str(item)}))
 
 
 def test_an_empty_queue_says_how_to_fill_it(app_env: AppEnv) -> None:

@@ -11,17 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from drafter.workflow.explainers import ExplainerQueue
 from tests.conftest import AppEnv
-from tests.support.apptest import app_as, login
+from tests.support.apptest import page_as
 
 PAGE = "views/explainers.py"
-
-
-def queue_page(env: AppEnv, role: str) -> AppTest:
-    at = app_as(login(env, role))
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def start(at: AppTest, *, specialty: str, limit: int) -> None:
@@ -46,7 +38,7 @@ def explainer_requests(env: AppEnv) -> int:
 def test_a_batch_from_the_page_queues_at_most_the_limit_and_shows_its_progress(
     app_env: AppEnv,
 ) -> None:
-    at = queue_page(app_env, "editor")
+    at = page_as(app_env, "editor", PAGE)
     start(at, specialty="Cardiology", limit=2)
     queue = ExplainerQueue(app_env.workflow().sessions)
     items = queue.items()
@@ -74,7 +66,7 @@ def test_a_batch_from_the_page_queues_at_most_the_limit_and_shows_its_progress(
 def test_only_those_who_may_run_batches_see_the_form(
     app_env: AppEnv, role: str, sees: bool
 ) -> None:
-    at = queue_page(app_env, role)
+    at = page_as(app_env, role, PAGE)
     keys = {b.key for b in at.button}
     assert ("xq_b_start" in keys) is sees
     assert any(e.label == "Generate explainers" for e in at.expander) is sees

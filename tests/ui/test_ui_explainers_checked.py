@@ -14,7 +14,8 @@ from drafter.jobs.explain import Selection, select_qas
 from drafter.services import Services
 from drafter.workflow.explainers import ExplainerItem, ExplainerQueue
 from tests.conftest import AppEnv
-from tests.support.apptest import app_as, login
+from tests.support.apptest import about_the_patient as red
+from tests.support.apptest import login, page_as, to_check
 
 PAGE = "views/explainers.py"
 TRANSPLANT = "You had a kidney transplant in 2015."
@@ -43,22 +44,7 @@ def seed(env: AppEnv) -> ExplainerItem:
 
 
 def queue_page(env: AppEnv, role: str, item: int | None = None) -> AppTest:
-    at = app_as(login(env, role))
-    if item is not None:
-        at.query_params["item"] = str(item)
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def red(at: AppTest) -> list[str]:
-    return [e.value for e in at.error if e.value.startswith("**about the patient**")]
-
-
-def to_check(at: AppTest) -> int:
-    (count,) = [m.value for m in at.markdown if "to check**" in m.value]
-    return int(count.removeprefix("**").split()[0])
+    return page_as(env, role, PAGE, **({} if item is None else {"item": str(item)}))
 
 
 def test_the_opened_item_marks_a_fact_about_another_patient_red(app_env: AppEnv) -> None:
