@@ -20,6 +20,7 @@ from tests.support.apptest import login, page_as, to_check
 PAGE = "views/explainers.py"
 TRANSPLANT = "You had a kidney transplant in 2015."
 REST = "Rest and gentle walks usually help while the heart settles."
+VOICE = "The patient should keep a diary of the palpitations."
 
 
 def seed(env: AppEnv) -> ExplainerItem:
@@ -33,7 +34,7 @@ def seed(env: AppEnv) -> ExplainerItem:
     ]
     draft = Draft(
         PatientQuestion.of(own),
-        explainer=f"## Causes\n\n{backed} [1]\n\n## Management\n\n{TRANSPLANT} {REST}",
+        explainer=f"## Causes\n\n{backed} [1]\n\n## Management\n\n{TRANSPLANT} {REST} {VOICE}",
         sources=sources,
         model="fake:explainer",
         prompt_versions={"explainer": "explainer@v2#abcd"},
@@ -50,11 +51,14 @@ def queue_page(env: AppEnv, role: str, item: int | None = None) -> AppTest:
 def test_the_opened_item_marks_a_fact_about_another_patient_red(app_env: AppEnv) -> None:
     item = seed(app_env)
     listing = queue_page(app_env, "editor")
-    assert any("1 red mark**" in m.value for m in listing.markdown)
+    assert any("2 red marks**" in m.value for m in listing.markdown)
     at = queue_page(app_env, "editor", item.id)
     (mark,) = red(at)
     assert f"More Info: “{TRANSPLANT}”" in mark
     assert "the patient did not write" in mark
+    marks = [e.value.split(" · ")[0] for e in at.error]
+    assert marks == ["**about the patient**", "**wrong voice**"]  # red, most dangerous first
+    assert VOICE in at.error[1].value
     assert to_check(at) >= 1
     assert "xq_cut-" + f"{item.id}-1-0" in {b.key for b in at.button}
     backed = [c.value for c in at.caption if c.value.startswith("\\[1\\]")]
@@ -79,8 +83,9 @@ def test_remove_saves_a_version_without_the_red_sentence(app_env: AppEnv) -> Non
     assert any("Saved as version 2" in s.value for s in at.success)
     assert red(at) == []
     assert to_check(at) == before - 1
+    assert any(c.value.startswith("\\[1\\]") for c in at.caption)  # v2 keeps v1's sources
     at.button(key="xq_back").click().run()
-    assert not any("red mark" in m.value for m in at.markdown)
+    assert any("1 red mark**" in m.value for m in at.markdown)  # the wrong voice is left
 
 
 def test_keep_stops_counting_the_mark_in_the_item_and_the_list(app_env: AppEnv) -> None:
@@ -92,7 +97,7 @@ def test_keep_stops_counting_the_mark_in_the_item_and_the_list(app_env: AppEnv) 
     assert f"kept · {TRANSPLANT}" in [m.value for m in at.markdown]
     assert [v.kind for v in ExplainerQueue(app_env.workflow().sessions).versions(item.id)] == ["ai"]
     at.button(key="xq_back").click().run()
-    assert not any("red mark" in m.value for m in at.markdown)
+    assert any("1 red mark**" in m.value for m in at.markdown)  # the wrong voice is left
 
 
 def test_i_have_read_this_needs_the_item_opened_for_that_version(app_env: AppEnv) -> None:
