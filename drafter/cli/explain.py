@@ -108,7 +108,7 @@ def cmd_explain(args: argparse.Namespace, services: Services) -> int:
         f"{todo} to do, {how}, {report.seconds:.0f}s\n"
         f"done {len(report.done)}"
         + (f" ({len(report.incomplete)} with failed checks)" if report.incomplete else "")
-        + f", skipped {report.already_done + len(report.skipped)} (already done), "
+        + f", skipped {report.skipped_total} (already done), "
         f"failed {len(report.failed)}"
         + (f", not started {report.not_started}" if report.not_started else "")
     )

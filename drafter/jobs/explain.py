@@ -138,6 +138,11 @@ class BatchReport:
     stopped: str | None = None  # why the run gave up early
     seconds: float = 0.0
 
+    @property
+    def skipped_total(self) -> int:
+        """Q&As left alone as already queued: before the run, or by another run meanwhile."""
+        return self.already_done + len(self.skipped)
+
     def add(self, result: ItemResult) -> None:
         if result.outcome == "done":
             self.done.append(result.qa_id)

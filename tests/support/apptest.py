@@ -29,3 +29,25 @@ def token_for(user: User) -> str:
 
 def login(env: AppEnv, role: str) -> User:
     return env.workflow().login(role, f"{role}-demo")
+
+
+def page_as(env: AppEnv, role: str, path: str, **params: str) -> AppTest:
+    """The page at `path` run once signed in as `role`, with these query parameters."""
+    at = app_as(login(env, role))
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.switch_page(path)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def to_check(at: AppTest) -> int:
+    """The checked view's count of sentences to check."""
+    (count,) = [m.value for m in at.markdown if "to check**" in m.value]
+    return int(count.removeprefix("**").split()[0])
+
+
+def about_the_patient(at: AppTest) -> list[str]:
+    """The checked view's red "about the patient" marks."""
+    return [e.value for e in at.error if e.value.startswith("**about the patient**")]

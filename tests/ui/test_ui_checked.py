@@ -8,7 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from drafter.workflow.doctor import Question
 from tests.conftest import AppEnv
-from tests.support.apptest import app_as, login
+from tests.support.apptest import about_the_patient as red
+from tests.support.apptest import app_as, login, to_check
 from tests.support.hostile import live_in_app
 from tests.support.workflow_kit import ai_draft
 
@@ -31,15 +32,6 @@ def open_question(env: AppEnv, question_id: int) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
-
-
-def to_check(at: AppTest) -> int:
-    (count,) = [m.value for m in at.markdown if "to check**" in m.value]
-    return int(count.removeprefix("**").split()[0])
-
-
-def red(at: AppTest) -> list[str]:
-    return [e.value for e in at.error if e.value.startswith("**about the patient**")]
 
 
 def test_the_red_sentence_shows_first_and_remove_saves_a_version_without_it(

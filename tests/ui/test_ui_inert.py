@@ -13,7 +13,8 @@ from drafter.jobs.explain import Selection, select_qas
 from drafter.services import Services
 from drafter.workflow.explainers import ExplainerQueue
 from tests.conftest import AppEnv
-from tests.support.apptest import app_as, login
+from tests.support.apptest import login
+from tests.support.apptest import page_as as page
 from tests.support.fakes import page_responder
 from tests.support.hostile import hostile_question, live_in_app, shown_markdown
 from tests.support.workflow_kit import ai_draft
@@ -25,16 +26,6 @@ MARKUP = "![p](http://127.0.0.1:8999/pixel.png) [see](http://127.0.0.1:8999/phis
 def hostile_model(body: dict[str, Any]) -> str:
     """A model that obeys the injection: the stub's text with the attacker's markup added."""
     return f"{page_responder(body)} {MARKUP}\n\n<img src=http://127.0.0.1:8999/pixel.png>"
-
-
-def page(env: AppEnv, role: str, path: str, **params: str) -> AppTest:
-    at = app_as(login(env, role))
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.switch_page(path)
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def assert_inert(at: AppTest) -> None:
@@ -95,7 +86,9 @@ def test_the_more_info_queue_shows_a_hostile_qa_and_explainer_inert(app_env: App
     item = queue.add_generated(editor, qa, draft)
     assert item is not None
     listing = page(app_env, "editor", "views/explainers.py")
-    listing.checkbox[0].check().run()  # nothing else on the page changes with it
+    listing.button(key=f"xq_open-{item.id}").click().run()
+    listing.button(key="xq_back").click().run()
+    listing.checkbox(key=f"xq_read-{item.id}-1").check().run()  # nothing else changes with it
     assert_inert(listing)
     for role in ("editor", "reviewer"):
         opened = page(app_env, role, "views/explainers.py", item=str(item.id))

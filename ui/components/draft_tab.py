@@ -11,6 +11,7 @@ from ui.components.checked_view import checked_view
 from ui.components.draft_editor import draft_editor
 from ui.components.live_draft import run_draft
 from ui.components.open_question import OpenQuestion
+from ui.components.question_check import question_check
 from ui.components.regenerate_form import regenerate_form
 from ui.components.similar_answers import similar_answers
 
@@ -38,7 +39,7 @@ def draft_tab(opened: OpenQuestion) -> None:
             _no_draft_yet(opened)
         else:
             draft_editor(opened, opened.current)
-            checked = checked_view(opened, opened.current)
+            checked = checked_view(question_check(opened, opened.current))
             approve_buttons(opened, opened.current, checked)
             if opened.user.can("draft"):
                 regenerate_form(opened)

@@ -1,4 +1,5 @@
-"""Running an editor's action on the More Info queue; what happened is shown on the next run."""
+"""Running an editor's action on the More Info queue (what happened is shown on the next run), and
+which versions this session opened (only those can be ticked as read)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from drafter.workflow.explainers import Approval
 from ui.components.plain import md
 
 FLASH = "xq_flash"
+OPENED = "xq_opened"  # (item id, version number) pairs whose item page this session showed
 
 
 def act(action: Callable[[], Any], done: Callable[[Any], tuple[str, str]]) -> None:
@@ -29,3 +31,12 @@ def approved(approval: Approval) -> tuple[str, str]:
             "Approve again to retry."
         )
     return "success", f"{len(approval.approved)} approved and added to the knowledge base."
+
+
+def mark_opened(item_id: int, number: int) -> None:
+    """Remember that this session showed version `number` of the item on its own page."""
+    st.session_state.setdefault(OPENED, set()).add((item_id, number))
+
+
+def was_opened(item_id: int, number: int) -> bool:
+    return (item_id, number) in st.session_state.get(OPENED, set())

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from drafter.drafting.evidence import SentenceCheck
 from drafter.drafting.parts import MAX_INSTRUCTION_CHARS
 from drafter.jobs.explain import regenerate
 from drafter.workflow.accounts import User
 from drafter.workflow.explainers import ExplainerItem, ExplainerQueue
+from ui.components.checked_view import cut_from_box
 from ui.components.explainer_actions import FLASH, act, approved
 from ui.components.plain import explainer, md
 from ui.components.widgets import autosave, instruction_from
@@ -22,18 +24,35 @@ def item_keys(item: ExplainerItem) -> tuple[str, str, str]:
     return f"xq_text-{item.id}", f"xq_base-{item.id}", f"xq_load-{item.id}"
 
 
+def save_box(queue: ExplainerQueue, user: User, item: ExplainerItem) -> None:
+    """Save the box's text as a new version made from the one it started from."""
+    state = st.session_state
+    text_key, base_key, _ = item_keys(item)
+    autosave(
+        lambda: queue.edit(user, item.id, state[text_key], base=state[base_key]),
+        base_key=base_key,
+        flash_key=FLASH,
+        conflict_hint="Both versions are in the history.",
+        where="the box",
+    )
+
+
+def remove_sentence(
+    queue: ExplainerQueue, user: User, item: ExplainerItem, check: SentenceCheck
+) -> None:
+    """The checked view's Remove: save the box without the sentence, and show that version."""
+    text_key, _, load_key = item_keys(item)
+    if cut_from_box(text_key, check, flash_key=FLASH):
+        save_box(queue, user, item)
+        st.session_state[load_key] = True
+
+
 def explainer_editor(queue: ExplainerQueue, user: User, item: ExplainerItem) -> None:
     state = st.session_state
     text_key, base_key, load_key = item_keys(item)
 
     def save() -> None:
-        autosave(
-            lambda: queue.edit(user, item.id, state[text_key], base=state[base_key]),
-            base_key=base_key,
-            flash_key=FLASH,
-            conflict_hint="Both versions are in the history.",
-            where="the box",
-        )
+        save_box(queue, user, item)
 
     st.text_area("More Info (Markdown)", key=text_key, height=380, on_change=save)
     a, b = st.columns(2)

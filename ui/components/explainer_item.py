@@ -1,13 +1,19 @@
 """One queued explainer opened from the More Info queue: the Q&A it explains, its latest
-version, the editor's tools (or the text, read only), and its history."""
+version's sentence check, the editor's tools (or the text, read only), and its history. Showing
+it is what lets the list's "I have read this" be ticked for that version."""
 
 from __future__ import annotations
+
+from functools import partial
 
 import streamlit as st
 
 from drafter.workflow.accounts import User
 from drafter.workflow.explainers import ExplainerItem, ExplainerQueue
-from ui.components.explainer_editor import explainer_editor, item_keys
+from ui.components.checked_view import checked_view
+from ui.components.explainer_actions import mark_opened
+from ui.components.explainer_check import explainer_check
+from ui.components.explainer_editor import explainer_editor, item_keys, remove_sentence
 from ui.components.plain import explainer, md, plain
 
 
@@ -17,6 +23,9 @@ def explainer_item(queue: ExplainerQueue, user: User, item: ExplainerItem, edito
     versions = queue.versions(item.id)
     if state.pop(load_key, False) or state.get(base_key) is None:
         state[text_key], state[base_key] = item.latest.text, item.latest.number
+    # an editor's box may hold an older version (someone saved meanwhile): that one is checked
+    shown = next((v for v in versions if editor and v.number == state[base_key]), item.latest)
+    mark_opened(item.id, shown.number)
 
     if st.button("Back to the queue", key="xq_back", icon=":material/arrow_back:"):
         del st.query_params["item"]
@@ -38,6 +47,8 @@ def explainer_item(queue: ExplainerQueue, user: User, item: ExplainerItem, edito
     )
     for problem in latest.problems:
         st.warning(f"Check: {md(problem)}")
+    remove = partial(remove_sentence, queue, user, item) if editor else None
+    checked_view(explainer_check(item, shown, remove))
     if not editor:
         explainer(latest.text)
     else:

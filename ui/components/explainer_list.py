@@ -1,13 +1,15 @@
-"""The More Info queue's list: filters, the explainers that match, and approving the ones an
-editor ticked as read in one go."""
+"""The More Info queue's list: filters, the explainers that match with their red marks, and
+approving in one go the ones an editor opened and ticked as read."""
 
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from drafter.workflow.accounts import User
-from drafter.workflow.explainers import ExplainerQueue
-from ui.components.explainer_actions import act, approved
+from drafter.workflow.explainers import ExplainerItem, ExplainerQueue
+from ui.components.explainer_actions import act, approved, was_opened
+from ui.components.explainer_check import red_marks
 from ui.components.plain import explainer, md
 from ui.components.widgets import SPECIALTIES
 
@@ -31,7 +33,7 @@ def explainer_list(queue: ExplainerQueue, user: User, editor: bool) -> None:
     st.caption(
         f"{min(len(found), SHOWN)} explainer(s)"
         + (f"; the first {SHOWN} are shown: narrow the filters" if len(found) > SHOWN else "")
-        + (" · read each, tick **I have read this**, then approve them together" if editor else "")
+        + (" · open each, tick **I have read this**, then approve them together" if editor else "")
     )
     read: dict[int, int] = {}
     for item in found[:SHOWN]:
@@ -42,12 +44,11 @@ def explainer_list(queue: ExplainerQueue, user: User, editor: bool) -> None:
             left.markdown(
                 f"**{md(item.title)}** · {md(item.specialty or '-')} · "
                 f"version {item.latest.number} · "
-                f"*{item.status}*{checks}"
+                f"*{item.status}*{checks}{_red(item)}"
             )
             with left.expander("Read the explainer"):
                 explainer(item.latest.text)
-            key = f"xq_read-{item.id}-{item.latest.number}"  # a new version is unread again
-            if editor and item.status == "pending" and left.checkbox("I have read this", key=key):
+            if editor and item.status == "pending" and _read_box(left, item):
                 read[item.id] = item.latest.number
             if right.button("Open", key=f"xq_open-{item.id}"):
                 st.query_params["item"] = str(item.id)
@@ -57,3 +58,24 @@ def explainer_list(queue: ExplainerQueue, user: User, editor: bool) -> None:
     ):
         act(lambda: queue.approve_many(user, read), approved)
         st.rerun()
+
+
+def _red(item: ExplainerItem) -> str:
+    red = red_marks(item)
+    if red is None:
+        return " · :orange[sentence check could not run]"
+    return f" · :red[**{red} red mark{'' if red == 1 else 's'}**]" if red else ""
+
+
+def _read_box(where: DeltaGenerator, item: ExplainerItem) -> bool:
+    """Ticked, and the item's page showed this version in this session (Streamlit cannot tell
+    whether the expander above was opened)."""
+    number = item.latest.number
+    opened = was_opened(item.id, number)
+    ticked = where.checkbox(
+        "I have read this",
+        key=f"xq_read-{item.id}-{number}",  # a new version is unread again
+        disabled=not opened,
+        help=None if opened else "Open it first",
+    )
+    return ticked and opened

@@ -1,5 +1,6 @@
-"""More Info queue: explainers from `drafter explain` wait for an editor to read, edit (each save
-is a version), approve, reject with a reason, regenerate, or approve in bulk after reading."""
+"""More Info queue: explainers from a batch (here or `drafter explain`) wait for an editor to read
+with their sentence check, edit (each save is a version), approve, reject with a reason,
+regenerate, or approve in bulk after opening each."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import streamlit as st
 
 from drafter.core.errors import DrafterError
 from ui.components.explainer_actions import FLASH
+from ui.components.explainer_batch import explainer_batch
 from ui.components.explainer_item import explainer_item
 from ui.components.explainer_list import explainer_list
 from ui.components.plain import md
@@ -15,6 +17,8 @@ from ui.services import get_explainer_queue, signed_in
 
 user = signed_in()
 st.title("More Info queue")
+if not st.query_params.get("item"):
+    explainer_batch(user)  # before the counts, so they include what a batch just queued
 try:
     queue = get_explainer_queue()
     counts = queue.counts()
@@ -28,7 +32,8 @@ c2.metric("Approved", counts["approved"])
 c3.metric("Rejected", counts["rejected"])
 if not sum(counts.values()):
     st.info(
-        "No generated explainers yet. Generate them in batches from the command line, e.g. "
+        "No generated explainers yet. Generate them in batches under **Generate explainers** "
+        "(editors and admins) or from the command line, e.g. "
         "`drafter explain --missing-only --specialty Cardiology --user NAME` (see "
         "`drafter explain --help`); they appear here for review."
     )
