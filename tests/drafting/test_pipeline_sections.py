@@ -183,14 +183,21 @@ def test_the_draft_records_the_plan_and_the_prompt_asks_for_it(sample_kb: Sample
     assert format_headings(draft.sections) in system
 
 
-def test_a_missing_planned_section_is_retried_once_then_incomplete(sample_kb: SampleKb) -> None:
+def test_a_missing_planned_section_is_retried_once_then_assembled_and_incomplete(
+    sample_kb: SampleKb,
+) -> None:
     symptoms_only = EXPLAINER.replace("## About the procedure", "## Symptoms")
     backend, model = scripted_backend(TITLE, REPLY, symptoms_only, symptoms_only)
     draft = draft_on(sample_kb, QUESTION, backend)
     assert len(model.sent) == 4  # title, reply, explainer, explainer again
     assert draft.status == "incomplete"
-    assert draft.problems == ["explainer: explainer lacks planned sections: About the procedure"]
-    assert draft.explainer == symptoms_only  # kept for the doctor to fix
+    assert draft.problems == [
+        "explainer: assembled from sources (the model's text failed its checks twice: "
+        "explainer lacks planned sections: About the procedure)"
+    ]
+    assert draft.explainer_origin == "assembled"  # the failed text is not kept
+    assert draft.explainer != symptoms_only
+    assert missing_headings(draft.explainer, draft.sections) == []
 
 
 def test_explainer_v1_asks_for_and_is_checked_against_the_fixed_sections(

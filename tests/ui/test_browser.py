@@ -122,13 +122,15 @@ def test_doctor_drafts_edits_approves_and_finds_the_answer(app_env: AppEnv, app_
         expect(page.get_by_text("Draft saved as version 1")).to_be_visible()
         shot("03-drafted")
 
-        reply = page.get_by_label("Short reply")
+        reply = page.get_by_label("Short reply", exact=True)
         reply.fill("Hello, this sounds like plantar fasciitis [1]. Stretch the calf daily.")
         reply.press("Tab")  # leaving the box saves
         expect(page.get_by_text("Saved as version 2")).to_be_visible()
         shot("04-edited")
 
-        page.get_by_role("button", name="Approve reply").click()
+        approve = page.get_by_role("button", name="Approve reply")
+        expect(approve).to_have_count(1)  # the rerun after the save has replaced the old page
+        approve.click()
         expect(page.get_by_text(re.compile("Reply approved"))).to_be_visible()
         shot("05-approved")
 
