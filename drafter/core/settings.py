@@ -161,6 +161,14 @@ class Settings(BaseSettings):
             "how many of those sources the short reply sees (the top ones; numbering is shared)"
         ),
     )
+    reply_facts: int = Field(
+        6,
+        ge=1,
+        le=30,
+        description=(
+            "source sentences an evidence-first reply prompt shows (those nearest the question)"
+        ),
+    )
     reply_source_chars: int = Field(
         150,
         ge=80,

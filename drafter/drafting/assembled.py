@@ -40,9 +40,10 @@ _SEEK_CARE = re.compile(
     re.I,
 )
 
-# a past answer's words to its own patient ("we recommend", "your age", "you should"): an FAQ's
-# "you" is anyone, a past answer's is somebody else
-_ADDRESSED = re.compile(r"\b(we|i|you|your|yours|yourself)\b", re.I)
+# a past answer's words to its own patient ("we recommend", "your age", "you should") or about
+# the relative it was asked for ("because he has no fever"): an FAQ's "you" is anyone, a past
+# answer's is somebody else
+_ADDRESSED = re.compile(r"\b(we|i|you|your|yours|yourself|he|she|him|his|her|hers)\b", re.I)
 _EMERGENCY = re.compile(r"\b(emergency|ambulance|911|999|112|a&e|within hours)\b", re.I)
 FAQ_BONUS = 0.05  # an FAQ sentence wins a near tie with a past answer's
 
@@ -114,7 +115,7 @@ def assemble_explainer(
     """The article under `headings` (the plan's; the last two are "when to see a doctor" and the
     conclusion), or None when the sources give too little to fill it. `asked`: the patient's
     text; `flagged`: triage found a red flag."""
-    pool = _on_topic(candidates(sources, asked, flagged=flagged), sources, asked, vectors)
+    pool = on_topic(candidates(sources, asked, flagged=flagged), sources, asked, vectors)
     if not pool or len(headings) < 3:
         return None
     body, seek, end = list(headings[:-2]), headings[-2], headings[-1]
@@ -152,7 +153,7 @@ def assemble_explainer(
     return "\n\n".join(parts)
 
 
-def _on_topic(
+def on_topic(
     pool: list[Candidate], sources: Sequence[Source], asked: str, vectors: Vectors
 ) -> list[Candidate]:
     """The candidates of the sources that are about the question: a source whose title or best

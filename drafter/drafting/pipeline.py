@@ -22,6 +22,7 @@ from drafter.drafting.checks import markup_problems, urgency_problems
 from drafter.drafting.citations import check_citations
 from drafter.drafting.draft import Draft, DraftListener, Part, SilentListener
 from drafter.drafting.evidence import EvidenceChecker, SentenceCheck
+from drafter.drafting.facts import format_facts
 from drafter.drafting.generation import complete_checked
 from drafter.drafting.injection import injection_problems
 from drafter.drafting.page_check import CHECKED_PARTS, check_page, cite_supported, red_problems
@@ -126,6 +127,14 @@ def draft_page(
                 "has no {doctor_note})"
             )
         shown = {**values, "sources": spec.sources.render(draft.sources, settings)}
+        if "evidence" in template.variables:  # an evidence-first prompt: the nearest sentences
+            shown["evidence"] = format_facts(
+                spec.sources.pick(draft.sources, settings),
+                text,
+                checker.vectors,
+                flagged=bool(draft.red_flags),
+                k=settings.reply_facts,
+            )
         messages = template.render(**{k: shown[k] for k in template.variables})
         with _stage(draft, spec.name, listener):
             assembled = (

@@ -126,8 +126,25 @@ def score_item(
         "words_explainer": len(measures.words(explainer)),
         "statements": [m.to_json() for m in matches],
         "comprehensiveness": measures.comprehensiveness(matches),
+        **verdict_measures(draft.get("sentences", [])),
         "contradictions": measures.contradictions(matches) if matches else None,
         "red_flags": {"expected": item.red_flags, "found": found_flags},
+    }
+
+
+def verdict_measures(sentences: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """What the draft's own sentence check found (the `sentences` a draft carries): the share of
+    its claims (sentences not `general`) a source supports, the share of its cited sentences
+    that the cited source supports, and the red verdicts counted."""
+    verdicts = [str(s.get("verdict")) for s in sentences]
+    claims = [v for v in verdicts if v != "general"]
+    cited = [str(s.get("verdict")) for s in sentences if s.get("cited")]
+    return {
+        "supported": round(claims.count("supported") / len(claims), 4) if claims else None,
+        "cited_supported": round(cited.count("supported") / len(cited), 4) if cited else None,
+        "cited_sentences": len(cited),
+        "about_the_patient": verdicts.count("about_the_patient"),
+        "wrong_voice": verdicts.count("wrong_voice"),
     }
 
 
@@ -169,6 +186,17 @@ def aggregate(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
         if items
         else None,
         "groundedness": avg("groundedness"),
+        "supported": avg("supported"),
+        "cited_supported": round(
+            sum((i["cited_supported"] or 0) * i["cited_sentences"] for i in items)
+            / sum(i["cited_sentences"] for i in items),
+            4,
+        )
+        if any(i["cited_sentences"] for i in items)
+        else None,
+        "cited_sentences": sum(i["cited_sentences"] for i in items),
+        "about_the_patient": sum(i["about_the_patient"] for i in items),
+        "wrong_voice": sum(i["wrong_voice"] for i in items),
         "groundedness_reply": avg("groundedness_reply"),
         "reference_similarity": avg("reference_similarity"),
         "rouge_l": avg("rouge_l"),

@@ -46,6 +46,7 @@ DRAFTING_SETTINGS = (
     "source_chars",
     "reply_sources",
     "reply_source_chars",
+    "reply_facts",
     "similar_k",
     "faq_k",
     "dense_weight",

@@ -9,6 +9,7 @@ from drafter.core.question import PatientQuestion
 from drafter.drafting.checks import check_explainer, check_reply, repetition_problem
 from drafter.drafting.citations import cited_numbers
 from drafter.drafting.draft import CANNOT_ANSWER, DRAFT_MARKER
+from drafter.drafting.parts import PromptSet
 from tests.conftest import SampleKb
 from tests.support.drafting_kit import (
     CONDITION_EXPLAINER,
@@ -214,7 +215,7 @@ def test_the_cannot_answer_phrase_is_detected(sample_kb: SampleKb) -> None:
 
 def test_the_short_reply_sees_short_past_answers_without_greetings(sample_kb: SampleKb) -> None:
     backend, model = scripted_backend(TITLE, REPLY, EXPLAINER)
-    draft = draft_on(sample_kb, QUESTION, backend)
+    draft = draft_on(sample_kb, QUESTION, backend, prompts=PromptSet.load({"reply": 4}))
     user = str(model.sent[1][1].content)
     block = user.split("Sources:\n", 1)[1].split("\n\n", 1)[0].splitlines()
     settings = sample_kb.settings

@@ -14,6 +14,7 @@ GOLDEN = Path(__file__).parents[1] / "golden"
 VALUES = {
     "specialty": "Orthopedics",
     "sources": "[1] Bone Cement: small leaks are common and usually harmless.",
+    "evidence": "[1] Small cement leaks are common and usually harmless.",
     "asker": "70-79 year old female",
     "question": "Is the cement leak why my leg is numb?",
     "urgent_note": "",
@@ -122,7 +123,7 @@ def test_the_short_reply_prompt_keeps_every_rule() -> None:
         "3-6 sentences",
         "examination",
         "when to come in",
-        "numbered sources",
+        "source number",
         "[1]",
         "<patient_question>",
         "untrusted",

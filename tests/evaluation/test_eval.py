@@ -15,6 +15,7 @@ import pytest
 from drafter.core.errors import InputError
 from drafter.drafting.parts import parse_prompt_spec
 from drafter.evaluation import measures
+from drafter.evaluation.scoring import verdict_measures
 from drafter.evaluation.sets import load_eval_set
 from knowledge.importers import ImportIssue
 from tests.conftest import SHARED_DATA, RunCli, SampleKb, WriteJsonl
@@ -107,6 +108,22 @@ def test_groundedness_is_the_share_of_sentences_near_a_source() -> None:
     assert measures.share_supported(sentences, sources, threshold=0.81) == 0.3333
     assert measures.share_supported(sentences, unit([0, 0, 1])[:0]) == 0.0
     assert measures.share_supported(sentences[:0], sources) is None
+
+
+def test_the_drafts_own_sentence_verdicts_are_counted() -> None:
+    rows = [
+        {"verdict": "general", "cited": []},
+        {"verdict": "supported", "cited": [1]},
+        {"verdict": "wrong_citation", "cited": [2]},
+        {"verdict": "supported", "cited": []},
+        {"verdict": "about_the_patient", "cited": []},
+        {"verdict": "wrong_voice", "cited": [1]},
+    ]
+    found = verdict_measures(rows)
+    assert found["supported"] == 0.4  # 2 of the 5 claims; "general" is not a claim
+    assert found["cited_supported"] == 0.3333  # [1] backs its sentence; [2] and the last do not
+    assert (found["cited_sentences"], found["about_the_patient"], found["wrong_voice"]) == (3, 1, 1)
+    assert verdict_measures([])["supported"] is None
 
 
 def test_centroid_cosine() -> None:
