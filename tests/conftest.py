@@ -1,5 +1,6 @@
-"""Shared fixtures: the real local embedder, the sample knowledge base, isolated settings, and a
-real `chroma run` server. Nothing here fakes a backend; everything lives under pytest tmp dirs."""
+"""Shared fixtures: the real local embedder, the sample knowledge base, isolated settings, a real
+`chroma run` server and a real PostgreSQL server. Nothing here fakes a backend; everything lives
+under temporary folders."""
 
 from __future__ import annotations
 
@@ -27,6 +28,13 @@ from knowledge import sample_files
 from knowledge.embeddings import Embedder
 from knowledge.ingest import ImportReport, ingest_files
 from knowledge.retrieval import HybridRetriever
+from tests.support.postgres import (
+    Databases,
+    Kind,
+    PostgresServer,
+    postgres_bindir,
+    running_postgres,
+)
 from tests.support.workflow_kit import Desk, make_desk
 
 go_offline()  # as the CLI and the app do on start
@@ -82,6 +90,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+# The workflow database's contract: the tests of these folders that take a database (`desk`,
+# `database_url`, `databases`) run on SQLite and on a real PostgreSQL; elsewhere on SQLite alone.
+BOTH_DATABASES = ("workflow", "review")
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    folder = Path(str(metafunc.definition.path)).parent
+    if "databases" in metafunc.fixturenames and folder.name in BOTH_DATABASES:
+        metafunc.parametrize("databases", DATABASES, indirect=True)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -129,10 +149,45 @@ def sample_kb(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> S
     return SampleKb(settings, Services(settings).retriever(), reports)
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server on a free local port, for the whole session."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed: no initdb and postgres binaries found")
+    with running_postgres(bindir, free_port()) as server:
+        yield server
+
+
 @pytest.fixture
-def desk(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Desk:
+def databases(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> Iterator[Databases]:
+    """This test's workflow databases: SQLite files, or (parametrised, see BOTH_DATABASES)
+    databases of their own on the shared PostgreSQL server, dropped afterwards."""
+    kind: Kind = getattr(request, "param", "sqlite")
+    server = request.getfixturevalue("postgres_server") if kind == "postgresql" else None
+    made = Databases(kind, tmp_path, tmp_path_factory, server)
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+@pytest.fixture
+def database_url(databases: Databases) -> str:
+    """The URL of an empty workflow database (migrated by whoever opens it first)."""
+    return databases.empty()
+
+
+@pytest.fixture
+def desk(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, databases: Databases
+) -> Iterator[Desk]:
     """A private workflow database (a copy of one migrated once) with a user of each role."""
-    return make_desk(tmp_path_factory, tmp_path)
+    desk = make_desk(tmp_path_factory, tmp_path, databases=databases)
+    yield desk
+    desk.workflow.sessions.kw["bind"].dispose()
 
 
 @pytest.fixture

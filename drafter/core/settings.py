@@ -238,9 +238,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None,
         description=(
-            "the workflow database (questions, versions, approvals, ratings, users, audit); any "
-            "SQLAlchemy URL, e.g. `postgresql+psycopg://drafter@db/drafter` (install the driver, "
-            "e.g. `pip install psycopg`); the schema is migrated on start"
+            "the workflow database (questions, versions, approvals, ratings, users, audit): "
+            "SQLite, or PostgreSQL through the bundled psycopg 3 driver, e.g. "
+            "`postgresql+psycopg://drafter@db/drafter`; the schema is migrated on start"
         ),
         json_schema_extra={"shown": "`sqlite:///$DRAFTER_DATA_DIR/drafter.db`"},
     )

@@ -19,7 +19,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from drafter.core.errors import InputError
-from drafter.workflow.tables import AuditLockRow, AuditRow, utcnow
+from drafter.workflow.tables import AuditLockRow, AuditRow, fit_every_database, utcnow
 
 GENESIS = "0" * 64  # the "row before" of the first row
 # Appended by the upgrade that chained the rows written before the chain existed (migration 0004);
@@ -95,6 +95,7 @@ def append(session: Session, row: AuditRow) -> None:
     row.id, row.prev_hash, row.at = (
         (1, GENESIS, now) if last is None else (last.id + 1, last.row_hash, max(now, last.at))
     )
+    fit_every_database(row)  # the hash covers the fields as they will be stored
     row.row_hash = chain_hash(row, row.prev_hash)
     session.add(row)
     session.flush()

@@ -1,7 +1,9 @@
 """The workflow database: an engine for the configured URL, upgraded to the newest schema.
 
-SQLite (the default) gets WAL mode and a busy timeout so the app and the CLI can write at once;
-any other SQLAlchemy URL (e.g. PostgreSQL) is used as given.
+SQLite (the default) gets WAL mode and a busy timeout so the app and the CLI can write at once.
+PostgreSQL goes through the bundled psycopg 3 driver (`postgresql://` is taken to mean
+`postgresql+psycopg://`); any other SQLAlchemy URL is used as given. Openers that start together
+migrate one at a time: SQLite's write lock, PostgreSQL's advisory lock.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ _MIGRATING = threading.Lock()
 # SQLite answers "database is locked" at once, without its busy timeout, in a few cases (another
 # connection switching the file to WAL or recovering it); opening retries for this long.
 LOCKED_RETRY_SECONDS = 30.0
+# The key of the PostgreSQL advisory lock that one migrating opener holds (any constant bigint).
+MIGRATION_LOCK = 0x64726166746572  # "drafter"
 
 
 def alembic_config(url: str) -> Config:
@@ -44,7 +48,9 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(parsed, connect_args={"timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
-        return create_engine(url, pool_pre_ping=True)
+        if parsed.drivername == "postgresql":  # SQLAlchemy's default would be psycopg2
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True)
     except (ArgumentError, ModuleNotFoundError) as exc:
         raise SettingsError(f"bad setting DRAFTER_DATABASE_URL: {exc}") from None
 
@@ -74,8 +80,11 @@ def upgrade(engine: Engine) -> None:
 def _upgrade_once(engine: Engine) -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with _MIGRATING, engine.begin() as connection:
-        if connection.dialect.name == "sqlite":  # another process migrating: wait, then see
+        # another process migrating: wait until it commits, then see the revision it left
+        if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         if _current(connection) == ScriptDirectory.from_config(config).get_current_head():
             return
         config.attributes["connection"] = connection

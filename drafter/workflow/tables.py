@@ -11,8 +11,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
+
+from drafter.core.errors import InputError
 
 
 def utcnow() -> datetime:
@@ -21,6 +23,32 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def fit_every_database(row: Base) -> None:
+    """Store a row the same on SQLite as on PostgreSQL: NUL characters, which PostgreSQL cannot
+    keep in text, are dropped; a text longer than its column, which SQLite would keep and
+    PostgreSQL refuses, is an InputError naming the field. Run before every insert and update,
+    and by whoever hashes a row before it is added (the audit chain)."""
+    for attribute in row.__mapper__.column_attrs:
+        value = row.__dict__.get(attribute.key)  # loaded values only: no SQL during a flush
+        if not isinstance(value, str):
+            continue
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+            setattr(row, attribute.key, value)
+        limit = getattr(attribute.columns[0].type, "length", None)
+        if limit is not None and len(value) > limit:
+            field = attribute.key.replace("_", " ")
+            raise InputError(f"the {field} is {len(value):,} characters; the limit is {limit:,}")
+
+
+def _before_write(_mapper: Mapper[Any], _connection: Any, row: Base) -> None:
+    fit_every_database(row)
+
+
+for _hook in ("before_insert", "before_update"):
+    event.listen(Base, _hook, _before_write, propagate=True)
 
 
 class UserRow(Base):

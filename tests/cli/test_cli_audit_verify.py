@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import RunCli
-from tests.support.workflow_kit import Desk
+from tests.support.workflow_kit import Desk, allow_audit_changes
 
 INTACT = re.compile(r"audit log intact: (\d+) events, last hash ([0-9a-f]{64}) \(row (\d+)\)\n")
 
@@ -17,8 +17,7 @@ INTACT = re.compile(r"audit log intact: (\d+) events, last hash ([0-9a-f]{64}) \
 def owner_sql(desk: Desk, statement: str) -> None:
     """What the database's owner can do: drop the append-only triggers and change a row."""
     with desk.workflow.sessions.begin() as session:
-        session.execute(text("DROP TRIGGER IF EXISTS audit_log_no_update"))
-        session.execute(text("DROP TRIGGER IF EXISTS audit_log_no_delete"))
+        allow_audit_changes(session)
         session.execute(text(statement))
 
 

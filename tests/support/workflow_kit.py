@@ -1,23 +1,27 @@
 """Helpers for the workflow tests: a database with one user of each role (and a second editor),
-built once per session and copied per test, since argon2 hashes each password in about 0.3 s; a
-triage with fixed findings for tests of what happens to them."""
+built once per session and copied per test, since argon2 hashes each password in about 0.3 s (on
+SQLite or PostgreSQL, `tests.support.postgres.Databases`); a triage with fixed findings for tests
+of what happens to them."""
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session
 
 from drafter.core.question import PatientQuestion
 from drafter.drafting.draft import Draft
 from drafter.triage.categories import categories
 from drafter.triage.findings import Finding, Triage
 from drafter.workflow.accounts import User
-from drafter.workflow.database import open_database
+from drafter.workflow.database import alembic_config, make_engine, open_database
 from drafter.workflow.doctor import Publisher, Question, Version, Workflow
+from tests.support.postgres import Databases
 
 # username -> (role, display name, password)
 STAFF: dict[str, tuple[str, str, str]] = {
@@ -36,14 +40,16 @@ PROMPTS = {"title": "title@v1#aaaa", "reply": "short_reply@v2#bbbb", "explainer"
 
 @dataclass
 class Desk:
-    """A workflow on a private SQLite file, and its users by username."""
+    """A workflow on a private database (a SQLite file or a PostgreSQL database), and its users by
+    username."""
 
     workflow: Workflow
     url: str
     users: dict[str, User]
 
     def reopen(self, publisher: Publisher | None = None) -> Workflow:
-        """Another Workflow on the same file, as a second app process or the CLI would open it."""
+        """Another Workflow on the same database, as a second app process or the CLI would open
+        it."""
         return Workflow(open_database(self.url), publisher=publisher)
 
     @property
@@ -63,18 +69,10 @@ class Desk:
         return self.users["admin"]
 
 
-_template: Path | None = None
-
-
-def template_db(factory: pytest.TempPathFactory) -> Path:
-    global _template
-    if _template is None:
-        path = factory.mktemp("workflow_template") / "drafter.db"
-        sessions = open_database(f"sqlite:///{path}")
-        add_staff(Workflow(sessions), STAFF)
-        sessions.kw["bind"].dispose()  # the last connection checkpoints the WAL into the file
-        _template = path
-    return _template
+def _staffed(url: str) -> None:
+    sessions = open_database(url)
+    add_staff(Workflow(sessions), STAFF)
+    sessions.kw["bind"].dispose()  # SQLite: the last connection checkpoints the WAL into the file
 
 
 def add_staff(workflow: Workflow, staff: dict[str, tuple[str, str, str]]) -> dict[str, User]:
@@ -92,14 +90,40 @@ def add_staff(workflow: Workflow, staff: dict[str, tuple[str, str, str]]) -> dic
 
 
 def make_desk(
-    factory: pytest.TempPathFactory, folder: Path, publisher: Publisher | None = None
+    factory: pytest.TempPathFactory,
+    folder: Path,
+    publisher: Publisher | None = None,
+    databases: Databases | None = None,
 ) -> Desk:
-    path = folder / "drafter.db"
-    shutil.copy(template_db(factory), path)
-    url = f"sqlite:///{path}"
+    """A desk on a copy of the staffed database: a SQLite file in `folder` unless `databases`
+    says otherwise."""
+    databases = databases or Databases("sqlite", folder, factory)
+    url = databases.copy_of("workflow_staff", _staffed)
     workflow = Workflow(open_database(url), publisher=publisher)
     users = {u.username: u for u in workflow.users()}
     return Desk(workflow, url, users)
+
+
+def allow_audit_changes(db: Session | Connection) -> None:
+    """Do what the database's owner can: drop the triggers that keep the audit log append-only
+    (SQLite's two of migrations 0001/0004, PostgreSQL's one of 0005), in `db`'s transaction."""
+    bind = db.get_bind() if isinstance(db, Session) else db
+    if bind.dialect.name == "sqlite":
+        db.execute(text("DROP TRIGGER IF EXISTS audit_log_no_update"))
+        db.execute(text("DROP TRIGGER IF EXISTS audit_log_no_delete"))
+    else:
+        db.execute(text("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log"))
+
+
+def migrated_to(url: str, revision: str) -> Engine:
+    """An engine on the database at `url`, migrated to `revision` only (as an older Drafter left
+    it), for tests of the upgrade from there."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        config = alembic_config(url)
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    return engine
 
 
 def ai_draft(

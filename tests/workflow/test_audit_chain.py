@@ -8,11 +8,9 @@ import multiprocessing
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, select, text
@@ -25,7 +23,7 @@ from drafter.workflow import database as db
 from drafter.workflow.audit_chain import CHAINED, GENESIS, Anchor, chain_hash
 from drafter.workflow.doctor import Workflow
 from drafter.workflow.tables import AuditRow, Base
-from tests.support.workflow_kit import Desk
+from tests.support.workflow_kit import Desk, allow_audit_changes, migrated_to
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -42,8 +40,7 @@ def logged(desk: Desk) -> Desk:
 def owner_sql(desk: Desk, *statements: str) -> None:
     """Change the log as the database's owner can: drop the append-only triggers, then write."""
     with desk.workflow.sessions.begin() as session:
-        session.execute(text("DROP TRIGGER IF EXISTS audit_log_no_update"))
-        session.execute(text("DROP TRIGGER IF EXISTS audit_log_no_delete"))
+        allow_audit_changes(session)
         for statement in statements:
             session.execute(text(statement))
 
@@ -87,8 +84,8 @@ def test_each_row_hashes_its_fields_and_the_hash_before_it(logged: Desk) -> None
     assert len({row.row_hash for row in rows}) == len(rows)
 
 
-def test_an_empty_log_verifies(tmp_path: Path) -> None:
-    sessions = db.open_database(f"sqlite:///{tmp_path / 'empty.db'}")
+def test_an_empty_log_verifies(database_url: str) -> None:
+    sessions = db.open_database(database_url)
     try:
         report = Workflow(sessions).verify_audit()
         assert (report.intact, report.events, report.last_id, report.last_hash) == (
@@ -323,14 +320,10 @@ OLD_ROWS = [  # as revision 0003 wrote them; the third stamped before the second
 
 
 @pytest.fixture
-def old_database(tmp_path: Path) -> Iterator[Engine]:
+def old_database(database_url: str) -> Iterator[Engine]:
     """A database at revision 0003 holding audit rows, with its engine."""
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = db.make_engine(url)
+    engine = migrated_to(database_url, "0003")
     with engine.begin() as connection:
-        config = db.alembic_config(url)
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0003")
         for at, actor, action, question_id, detail in OLD_ROWS:
             connection.execute(
                 text(
@@ -338,7 +331,7 @@ def old_database(tmp_path: Path) -> Iterator[Engine]:
                     "VALUES (:at, :actor, :action, :question_id, :detail)"
                 ),
                 {
-                    "at": at,
+                    "at": datetime.fromisoformat(at),
                     "actor": actor,
                     "action": action,
                     "question_id": question_id,
@@ -381,21 +374,16 @@ def test_after_the_upgrade_appends_continue_the_chain_and_the_triggers_are_back(
 def test_an_old_row_edited_after_the_upgrade_is_found(old_database: Engine) -> None:
     db.upgrade(old_database)
     with old_database.begin() as connection:
-        connection.execute(text("DROP TRIGGER audit_log_no_update"))
+        allow_audit_changes(connection)
         connection.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE id = 2"))
     broken = Workflow(sessionmaker(old_database)).verify_audit().broken
     assert broken is not None
     assert (broken.row_id, broken.problem) == (2, "edited")
 
 
-def test_an_empty_log_of_0003_gets_no_chained_event(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old-empty.db'}"
-    engine = db.make_engine(url)
+def test_an_empty_log_of_0003_gets_no_chained_event(database_url: str) -> None:
+    engine = migrated_to(database_url, "0003")
     try:
-        with engine.begin() as connection:
-            config = db.alembic_config(url)
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0003")
         db.upgrade(engine)
         workflow = Workflow(sessionmaker(engine))
         assert workflow.audit() == []

@@ -1,5 +1,6 @@
-"""The workflow database: migrations match the models, reopening keeps data, SQLite settings, the
-append-only audit log, and clear errors for a bad URL."""
+"""The workflow database, on SQLite and on PostgreSQL: migrations match the models, reopening keeps
+data, the append-only audit log, openers starting together; SQLite's settings and lock retries,
+and clear errors for a bad URL or a server that does not answer."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from drafter.core.errors import BackendUnavailableError, SettingsError
+from drafter.core.errors import BackendUnavailableError, InputError, SettingsError
 from drafter.services import Services
+from drafter.workflow import audit
 from drafter.workflow import database as db
 from drafter.workflow.database import alembic_config, open_database
 from drafter.workflow.doctor import Workflow
 from drafter.workflow.tables import Base
-from tests.conftest import MakeSettings
+from tests.conftest import MakeSettings, free_port
 from tests.support.workflow_kit import Desk, add_staff, ai_draft
 
 TABLES = {"users", "questions", "draft_versions", "approvals", "ratings", "audit_log"}
@@ -34,15 +36,20 @@ def engine_of(workflow: Workflow) -> Engine:
     return engine
 
 
-def test_a_new_database_is_at_the_alembic_head_and_matches_the_models(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'sub' / 'new.db'}"  # the folder is created too
-    engine = engine_of(Workflow(open_database(url)))
-    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+def test_a_new_database_is_at_the_alembic_head_and_matches_the_models(database_url: str) -> None:
+    engine = engine_of(Workflow(open_database(database_url)))
+    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
     with engine.connect() as connection:
         context = MigrationContext.configure(connection)
         assert context.get_current_revision() == head is not None
         assert compare_metadata(context, Base.metadata) == []
     assert set(inspect(engine).get_table_names()) >= TABLES
+
+
+def test_a_new_sqlite_file_gets_its_folder(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'sub' / 'new.db'}"
+    Workflow(open_database(url)).questions()
+    assert (tmp_path / "sub" / "new.db").is_file()
 
 
 def test_reopening_a_database_keeps_its_data_and_does_not_migrate_again(desk: Desk) -> None:
@@ -59,8 +66,8 @@ def test_reopening_a_database_keeps_its_data_and_does_not_migrate_again(desk: De
 
 
 @pytest.mark.parametrize("scheme", ["sqlite", "sqlite+pysqlite"])
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(desk: Desk, scheme: str) -> None:
-    workflow = Workflow(open_database(desk.url.replace("sqlite", scheme, 1)))
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path, scheme: str) -> None:
+    workflow = Workflow(open_database(f"{scheme}:///{tmp_path / 'wal.db'}"))
     with engine_of(workflow).connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
@@ -84,6 +91,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(desk: Desk, scheme: str) -> N
     ],
 )
 def test_the_audit_log_is_append_only(desk: Desk, statement: str) -> None:
+    """SQLite's triggers (0001, 0004) and PostgreSQL's (0005) refuse the change."""
     desk.workflow.add_question(desk.doctor, "Is a resting pulse of 52 too slow?")
     before = desk.workflow.audit()
     assert before
@@ -92,6 +100,24 @@ def test_the_audit_log_is_append_only(desk: Desk, statement: str) -> None:
     assert desk.workflow.audit() == before
     desk.workflow.add_question(desk.doctor, "Another question, still logged.")
     assert len(desk.workflow.audit()) == len(before) + 1
+
+
+def test_a_value_is_stored_alike_on_every_database(desk: Desk) -> None:
+    """PostgreSQL keeps no NUL character in text and refuses a text longer than its column, where
+    SQLite would keep both: on every database a NUL is dropped, and a value too long for its
+    column is an InputError naming the field, with nothing saved."""
+    q = desk.workflow.add_question(desk.doctor, "My knee\x00 hurts on stairs.", asker="Ann\x00")
+    assert (q.text, q.asker) == ("My knee hurts on stairs.", "Ann")
+    desk.workflow.save_draft(desk.doctor, q.id, ai_draft(q.text, reply="Hello\x00, rest it [1]."))
+    again = desk.reopen()
+    assert again.question(q.id).text == "My knee hurts on stairs."
+    assert [v.reply for v in again.versions(q.id)] == ["Hello, rest it [1]."]
+    audit.log(desk.workflow.sessions, "doctor\x00", "test\x00.nul", note="a\x00b")
+    assert again.audit()[-1].actor == "doctor"
+    with pytest.raises(InputError, match="the asker is 121 characters; the limit is 120"):
+        desk.workflow.add_question(desk.doctor, "My knee hurts again.", asker="A" * 121)
+    assert [x.id for x in again.questions()] == [q.id]
+    assert again.verify_audit().intact
 
 
 @pytest.mark.parametrize(
@@ -104,6 +130,18 @@ def test_the_audit_log_is_append_only(desk: Desk, statement: str) -> None:
 def test_a_bad_database_url_is_a_settings_error(url: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         open_database(url)
+
+
+def test_a_postgresql_url_without_a_driver_uses_the_bundled_psycopg() -> None:
+    engine = db.make_engine(f"postgresql://drafter@127.0.0.1:{free_port()}/drafter")
+    assert (engine.dialect.name, engine.dialect.driver) == ("postgresql", "psycopg")
+
+
+def test_a_postgresql_server_that_does_not_answer_is_a_clear_error() -> None:
+    url = f"postgresql+psycopg://drafter:s3cret@127.0.0.1:{free_port()}/drafter"
+    with pytest.raises(BackendUnavailableError, match="cannot open the database") as raised:
+        open_database(url)
+    assert "s3cret" not in str(raised.value)
 
 
 def test_the_default_database_is_a_file_in_the_data_folder(make_settings: MakeSettings) -> None:
@@ -126,10 +164,10 @@ def _open_after(url: str, start: Any, errors: Any) -> None:
 
 
 @pytest.mark.parametrize("how", ["threads", "processes"])
-def test_many_openers_of_a_new_database_all_succeed(tmp_path: Path, how: str) -> None:
-    """The app's sessions and a CLI started together on a fresh file: one migrates, the others
-    wait for it and find the schema in place."""
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+def test_many_openers_of_a_new_database_all_succeed(database_url: str, how: str) -> None:
+    """The app's sessions and a CLI started together on a new database: one migrates, the others
+    wait for it (SQLite's write lock, PostgreSQL's advisory lock) and find the schema in place."""
+    url = database_url
     openers = 4
     if how == "threads":
         start: Any = threading.Barrier(openers)

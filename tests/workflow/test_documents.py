@@ -17,6 +17,7 @@ from drafter.workflow.accounts import User
 from drafter.workflow.documents import Documents
 from drafter.workflow.drafts import DRAFTS
 from drafter.workflow.explainers import EXPLAINERS, ExplainerQueue
+from tests.support.postgres import Databases
 from tests.support.workflow_kit import QUESTION, Desk, ai_draft, make_desk
 
 
@@ -66,10 +67,13 @@ def explainer_case(desk: Desk) -> Case:
 
 @pytest.fixture(params=[draft_case, explainer_case], ids=["draft", "explainer"])
 def case(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+    databases: Databases,
 ) -> Case:
     make: Callable[[Desk], Case] = request.param
-    return make(make_desk(tmp_path_factory, tmp_path))
+    return make(make_desk(tmp_path_factory, tmp_path, databases=databases))
 
 
 def last_event(case: Case) -> audit.AuditEvent:

@@ -3,14 +3,12 @@ bulk, publishing, roles, and the database upgrade. Batches are in tests/jobs/tes
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Sequence
-from datetime import date
-from pathlib import Path
+from datetime import date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from drafter.core.errors import (
     BackendUnavailableError,
@@ -23,11 +21,11 @@ from drafter.core.records import QAPair
 from drafter.drafting.draft import Draft
 from drafter.workflow import audit
 from drafter.workflow.accounts import User, get_user
-from drafter.workflow.database import alembic_config, open_database
+from drafter.workflow.database import open_database
 from drafter.workflow.explainers import ExplainerQueue
 from knowledge.documents import qa_from_metadata, qa_rows
 from knowledge.store import _clean
-from tests.support.workflow_kit import Desk
+from tests.support.workflow_kit import Desk, migrated_to
 
 EXPLAINER = (
     "Here is what your doctor's answer means, in plain words [1].\n\n"
@@ -252,17 +250,18 @@ def test_who_may_generate_explainers(
 # --- the database -------------------------------------------------------------------------------
 
 
-def test_an_existing_database_upgrades_to_the_queue_and_keeps_its_rows(tmp_path: Path) -> None:
-    from alembic import command
-
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    command.upgrade(alembic_config(url), "0001")
-    with sqlite3.connect(tmp_path / "old.db") as connection:
+def test_an_existing_database_upgrades_to_the_queue_and_keeps_its_rows(database_url: str) -> None:
+    old = migrated_to(database_url, "0001")
+    with old.begin() as connection:
         connection.execute(
-            "INSERT INTO users (username, display_name, role, password_hash, active, created_at) "
-            "VALUES ('kept', 'Kept', 'editor', 'x', 1, '2026-01-01')"
+            text(
+                "INSERT INTO users (username, display_name, role, password_hash, active, "
+                "created_at) VALUES ('kept', 'Kept', 'editor', 'x', :active, :created_at)"
+            ),
+            {"active": True, "created_at": datetime(2026, 1, 1)},
         )
-    sessions = open_database(url)
+    old.dispose()
+    sessions = open_database(database_url)
     engine = sessions.kw["bind"]
     tables = set(inspect(engine).get_table_names())
     assert {"explainer_items", "explainer_versions", "explainer_decisions"} <= tables

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, update
@@ -140,9 +139,9 @@ def test_only_an_admin_deactivates_and_not_themselves(desk: Desk) -> None:
 
 
 def test_the_first_account_of_an_empty_database_needs_no_login_and_is_an_admin(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
-    workflow = Workflow(open_database(f"sqlite:///{tmp_path / 'new.db'}"))
+    workflow = Workflow(open_database(database_url))
     with pytest.raises(InputError, match="first account of a new database must be an admin"):
         workflow.add_user(None, "jroe", "long-enough-1", "doctor")
     root = workflow.add_user(None, "root", "long-enough-1", "admin", "Root")

@@ -17,6 +17,7 @@ from drafter.core.errors import PermissionDeniedError as Denied
 from drafter.workflow.accounts import User
 from drafter.workflow.doctor import ApprovedPage, Question
 from drafter.workflow.export import approved_draft, render, version_draft
+from tests.support.postgres import Databases
 from tests.support.workflow_kit import (
     PROMPTS,
     QUESTION,
@@ -248,13 +249,16 @@ def published() -> list[ApprovedPage]:
 
 @pytest.fixture
 def pub_desk(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, published: list[ApprovedPage]
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+    published: list[ApprovedPage],
+    databases: Databases,
 ) -> Desk:
     def publish(page: ApprovedPage) -> str:
         published.append(page)
         return f"drafter-q{page.question.id}"
 
-    return make_desk(tmp_path_factory, tmp_path, publisher=publish)
+    return make_desk(tmp_path_factory, tmp_path, publisher=publish, databases=databases)
 
 
 def test_a_doctor_approves_the_reply_and_it_is_published_with_its_audit(
