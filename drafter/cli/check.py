@@ -20,6 +20,7 @@ _MARK = {
     "about_the_patient": "!! about the patient",
     "wrong_voice": "!! wrong voice",
     "urgency_mismatch": "!! urgency",
+    "contradicted": "!! contradicts its source",
     "wrong_citation": " ! wrong citation",
     "unsupported": " ? unsupported",
     "general": "   general",
@@ -48,7 +49,8 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
     help="check each sentence of a reply against the sources and the patient's question",
     description="Gives every sentence of --reply (and --explainer) a verdict: about_the_patient "
     "(a fact about the patient the question does not contain), wrong_voice, urgency_mismatch, "
-    "wrong_citation, unsupported, general or supported, with the source sentence that backs it "
+    "contradicted (another amount or the opposite of its source sentence), wrong_citation, "
+    "unsupported, general or supported, with the source sentence that backs it "
     "and its score. Sources are retrieved as `drafter draft` would, or, with --question-id, are "
     "those the question's newest version was drafted from. Embeddings only: no model call. "
     "Exit code 0 whatever the verdicts; the ones to check are marked !! (first) and ! or ?.",

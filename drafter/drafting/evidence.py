@@ -6,6 +6,8 @@ Verdicts, most dangerous first (the app shows them in this order):
   (e.g. a detail copied from another patient's Q&A);
 - `wrong_voice`: written as the patient, or of "the patient" instead of to them;
 - `urgency_mismatch`: emergency advice although triage found no red flag;
+- `contradicted`: close to a source sentence but giving another amount or the opposite advice
+  (`contradiction.py`: a changed dose, a negation added or removed);
 - `wrong_citation`: cites a source that does not back it while another one does (`suggested`);
 - `unsupported`: no source sentence backs it;
 - `general`: greetings and safety-netting any reply may hold;
@@ -24,6 +26,7 @@ import numpy as np
 
 from drafter.drafting.checks import emergency_advice
 from drafter.drafting.citations import cited_numbers
+from drafter.drafting.contradiction import contradiction
 from drafter.drafting.sentences import Sentence, split
 from drafter.drafting.voice import PatientClaim, is_general, patient_claims, wrong_voice
 from knowledge.embeddings import Embedder
@@ -32,13 +35,16 @@ Verdict = Literal[
     "about_the_patient",
     "wrong_voice",
     "urgency_mismatch",
+    "contradicted",
     "wrong_citation",
     "unsupported",
     "general",
     "supported",
 ]
 VERDICTS: tuple[Verdict, ...] = get_args(Verdict)  # most dangerous first
-RED: frozenset[Verdict] = frozenset({"about_the_patient", "wrong_voice", "urgency_mismatch"})
+RED: frozenset[Verdict] = frozenset(
+    {"about_the_patient", "wrong_voice", "urgency_mismatch", "contradicted"}
+)
 TO_CHECK: frozenset[Verdict] = RED | {"wrong_citation", "unsupported"}
 Method = Literal["rules", "embedding", "llm"]
 
@@ -213,7 +219,7 @@ class EvidenceChecker:
             backing = [best[n] for n in cited if n in best]
             strongest = max(backing, key=lambda e: e.score, default=None)
             if strongest is not None and strongest.score >= self.threshold:
-                return _check(sentence, "supported", "embedding", "", (strongest,), cited)
+                return _supported(sentence, strongest, cited)
             weak = strongest is None or strongest.score < self.threshold - CITATION_MARGIN
             if top is not None and top.score >= self.threshold and weak:
                 shown = ", ".join(f"[{n}]" for n in cited)
@@ -222,9 +228,9 @@ class EvidenceChecker:
                     sentence, "wrong_citation", "embedding", note, (top,), cited, top.source
                 )
             if strongest is not None and strongest.score >= self.threshold - CITATION_MARGIN:
-                return _check(sentence, "supported", "embedding", "", (strongest,), cited)
+                return _supported(sentence, strongest, cited)
         elif top is not None and top.score >= self.threshold:
-            return _check(sentence, "supported", "embedding", "", (top,), cited, top.source)
+            return _supported(sentence, top, cited, top.source)
         if is_general(sentence.plain):
             return _check(sentence, "general", "rules", "", (), cited)
         nearest = (top,) if top is not None else ()
@@ -254,6 +260,18 @@ def _check(
         suggested,
         sentence.heading,
     )
+
+
+def _supported(
+    sentence: Sentence, backing: Evidence, cited: tuple[int, ...], suggested: int | None = None
+) -> SentenceCheck:
+    """Supported, unless the sentence gives another amount than its backing source sentence or
+    says the opposite of it (`contradiction`): then contradicted, with that sentence shown."""
+    if (why := contradiction(sentence.plain, backing.sentence)) is not None:
+        return _check(
+            sentence, "contradicted", "rules", f"{why} [{backing.source}]", (backing,), cited
+        )
+    return _check(sentence, "supported", "embedding", "", (backing,), cited, suggested)
 
 
 def _by_rules(sentence: Sentence, flagged: bool) -> SentenceCheck | None:

@@ -35,6 +35,8 @@ EXPECTED = {
     "wrong_citation": "wrong_citation",
     "unsupported": "unsupported",
     "false_emergency": "urgency_mismatch",
+    "wrong_dose": "contradicted",
+    "reversed_advice": "contradicted",
 }
 EMERGENCIES = (
     "Please go to the emergency department now.",
