@@ -10,8 +10,6 @@ import resource
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from tests.support.postgres import (
     postgres_bindir,
     running_postgres,
 )
+from tests.support.servers import stop, wait_until_answers
 from tests.support.workflow_kit import Desk, make_desk
 
 go_offline()  # as the CLI and the app do on start
@@ -263,29 +262,14 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--port",
         str(port),
     ]
-    with (root / "server.log").open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    log = root / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                tail = (root / "server.log").read_text(errors="replace")[-2000:]
-                pytest.fail(f"chroma server did not come up on {url}:\n{tail}")
-            time.sleep(0.25)
+        wait_until_answers(f"{url}/api/v2/heartbeat", proc, log, what="chroma server")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)
 
 
 @pytest.fixture(autouse=True)

@@ -32,11 +32,25 @@ def test_openai_backend_streams_over_the_wire(
     assert request["stream"] is True
     assert request["model"] == "tiny"
     assert [m["role"] for m in request["messages"]] == ["system", "user"]
-    assert 50 in (request.get("max_tokens"), request.get("max_completion_tokens"))
+    # the length cap every compatible server reads (llama.cpp's ignores max_completion_tokens)
+    assert request["max_tokens"] == 50
+    assert "max_completion_tokens" not in request
     assert stub.headers[0]["authorization"] == "Bearer sk-test-secret"
     assert backend.remote
     assert backend.model_id == "openai:tiny"
     assert "sk-test-secret" not in repr(settings)
+
+
+def test_openai_itself_gets_the_length_cap_under_its_own_name(make_settings: MakeSettings) -> None:
+    """Without DRAFTER_OPENAI_BASE_URL the request goes to OpenAI, whose reasoning models refuse
+    `max_tokens`: the cap stays `max_completion_tokens` there."""
+    settings = make_settings(llm_backend="openai", openai_api_key="sk-test-secret")
+    backend = make_chat_backend(settings)
+    payload = backend.chat_model._get_request_payload(  # type: ignore[attr-defined]
+        [("user", "hi")], max_tokens=50
+    )
+    assert payload["max_completion_tokens"] == 50
+    assert "max_tokens" not in payload
 
 
 def test_a_down_server_gives_a_clear_error_quickly(make_settings: MakeSettings) -> None:
