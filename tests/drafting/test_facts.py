@@ -54,7 +54,7 @@ def test_an_evidence_first_prompt_shows_the_facts_and_the_reply_may_cite_them(
     prompts = PromptSet.load({"reply": 5})
     draft = draft_on(sample_kb, QUESTION, backend, prompts=prompts)
     user = str(model.sent[1][1].content)
-    block = user.split("each with its source number:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    block = user.split("Sources:\n", 1)[1].split("\n\n", 1)[0].splitlines()
     shown = sample_kb.settings.reply_sources
     assert 1 <= len(block) <= sample_kb.settings.reply_facts
     numbers = {int(line[1 : line.index("]")]) for line in block}

@@ -123,7 +123,7 @@ def test_the_short_reply_prompt_keeps_every_rule() -> None:
         "3-6 sentences",
         "examination",
         "when to come in",
-        "source number",
+        "numbered sources",
         "[1]",
         "<patient_question>",
         "untrusted",
