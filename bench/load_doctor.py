@@ -20,7 +20,7 @@ from drafter.core.errors import EditConflictError
 from drafter.core.secrets import scrub
 from drafter.core.settings import load_settings
 from drafter.services import Services
-from drafter.workflow.doctor import Workflow
+from drafter.workflow.doctor import Version, Workflow
 from drafter.workflow.drafting_session import draft_version
 from drafter.workflow.publish import record_id
 from knowledge.retrieval import HybridRetriever
@@ -144,49 +144,22 @@ def work(
     draft = drafted.version
     tally.saved.append((question_id, draft.number, user.username))
     marker = f"ref-{job.username}-q{question_id}"
+    title = f"{draft.title} {marker}"
     with tally.timed("edit"):
-        edited = workflow.save_edit(
-            user,
-            question_id,
-            base=draft.number,
-            title=f"{draft.title} {marker}",
-            reply=f"{draft.reply} (Reviewed, {marker}.)",
-            explainer=draft.explainer,
-        )
-    tally.saved.append((question_id, edited.number, user.username))
-    chosen = edited.number
+        reviewed = f"{draft.reply} (Reviewed, {marker}.)"
+        chosen, _ = save(tally, workflow, user, draft, title, reviewed)
     if stale:  # made from the draft, which the edit above has made old
         with tally.timed("stale_edit"):
-            try:
-                workflow.save_edit(
-                    user,
-                    question_id,
-                    base=draft.number,
-                    title=f"{draft.title} {marker}",
-                    reply=f"{draft.reply} (Second look, {marker}.)",
-                    explainer=draft.explainer,
-                )
+            chosen, flagged = save(
+                tally, workflow, user, draft, title, f"{draft.reply} (Second look, {marker}.)"
+            )
+            if not flagged:
                 raise AssertionError("an edit from an old version was not flagged")
-            except EditConflictError as conflict:
-                tally.conflicts += 1
-                tally.saved.append((question_id, conflict.saved_as, user.username))
-                chosen = conflict.saved_as
-    with tally.timed("shared"):
+    with tally.timed("shared"):  # a conflict when another doctor saved since `latest` was read
         latest = workflow.latest(job.shared)
         assert latest is not None
-        try:
-            shared = workflow.save_edit(
-                user,
-                job.shared,
-                base=latest.number,
-                title=latest.title,
-                reply=f"{latest.reply} [{job.username} on q{question_id}]",
-                explainer=latest.explainer,
-            )
-            tally.saved.append((job.shared, shared.number, user.username))
-        except EditConflictError as conflict:  # another doctor saved since `latest` was read
-            tally.conflicts += 1
-            tally.saved.append((job.shared, conflict.saved_as, user.username))
+        reply = f"{latest.reply} [{job.username} on q{question_id}]"
+        save(tally, workflow, user, latest, latest.title, reply)
     with tally.timed("approve"):
         approval = workflow.approve(user, question_id, "reply", version=chosen)
     tally.approved.append((approval.id, question_id, approval.version_number, user.username))
@@ -197,6 +170,28 @@ def work(
         shown = found(services.retriever(), query, record_id(question_id))
     if not shown:
         tally.missing.append(record_id(question_id))
+
+
+def save(
+    tally: Tally, workflow: Workflow, user: Any, base: Version, title: str, reply: str
+) -> tuple[int, bool]:
+    """Save an edit of `base`; a version saved over a newer one is kept, as the Workflow
+    promises. (The number the doctor was told, whether it was flagged as a conflict.)"""
+    try:
+        saved = workflow.save_edit(
+            user,
+            base.question_id,
+            base=base.number,
+            title=title,
+            reply=reply,
+            explainer=base.explainer,
+        ).number
+        flagged = False
+    except EditConflictError as conflict:
+        saved, flagged = conflict.saved_as, True
+        tally.conflicts += 1
+    tally.saved.append((base.question_id, saved, user.username))
+    return saved, flagged
 
 
 def check_everything(tally: Tally, workflow: Workflow, retriever: HybridRetriever) -> None:
