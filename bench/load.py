@@ -28,6 +28,9 @@ database and N, ops/s (all operations over the wall-clock of the timed phase) an
 operation.
 
     .venv/bin/python bench/load.py [--doctors 1,4,16] [--ops 16] [--databases sqlite,postgresql]
+
+On 2 busy cores the default run took 23 minutes, most of it the 42 processes loading their
+models (figures in docs/benchmarks.md); `--doctors 4 --ops 8` is a quick look.
 """
 
 from __future__ import annotations
