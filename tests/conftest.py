@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import resource
-import socket
-import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -33,7 +31,14 @@ from tests.support.postgres import (
     postgres_bindir,
     running_postgres,
 )
-from tests.support.servers import stop, wait_until_answers
+from tests.support.servers import (
+    ChromaServer,
+    ServerStartError,
+    chroma_executable,
+    free_port,
+    serving_openai,
+    stub_model_env,
+)
 from tests.support.workflow_kit import Desk, make_desk
 
 go_offline()  # as the CLI and the app do on start
@@ -99,12 +104,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     folder = Path(str(metafunc.definition.path)).parent
     if "databases" in metafunc.fixturenames and folder.name in BOTH_DATABASES:
         metafunc.parametrize("databases", DATABASES, indirect=True)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _clean_env(monkeypatch: pytest.MonkeyPatch, cwd: Path) -> None:
@@ -245,31 +244,17 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> RunCli:
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `chroma run` server on a free local port; yields its URL."""
-    exe = Path(sys.executable).parent / "chroma"
-    if not exe.exists():
-        pytest.skip(f"{exe} not installed")
-    root = tmp_path_factory.mktemp("chroma_server")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    cmd = [
-        str(exe),
-        "run",
-        "--path",
-        str(root / "data"),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    log = root / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+    exe = chroma_executable()
+    if exe is None:
+        pytest.skip(f"chroma is not installed next to {sys.executable}")
     try:
-        wait_until_answers(f"{url}/api/v2/heartbeat", proc, log, what="chroma server")
-        yield url
+        server = ChromaServer(exe, tmp_path_factory.mktemp("chroma_server")).start()
+    except ServerStartError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield server.url
     finally:
-        stop(proc)
+        server.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -298,15 +283,11 @@ def server_settings(chroma_server: str, make_settings: MakeSettings) -> Settings
 @pytest.fixture
 def openai_stub() -> Iterator[tuple[Any, str]]:
     """A real HTTP server on loopback speaking the OpenAI chat protocol; yields (stub, base_url)."""
-    from tests.support.fakes import OpenAIStub, serve_openai
+    from tests.support.fakes import OpenAIStub
 
     stub = OpenAIStub()
-    server, url = serve_openai(stub)
-    try:
+    with serving_openai(stub) as url:
         yield stub, url
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass(frozen=True)
@@ -337,13 +318,7 @@ def app_env(
     data = sample_kb.copy_to(tmp_path / "app-data")
     stub = OpenAIStub(responder=page_responder)
     server, url = serve_openai(stub)
-    env = {
-        "DRAFTER_DATA_DIR": str(data),
-        "DRAFTER_LLM_BACKEND": "openai",
-        "DRAFTER_OPENAI_BASE_URL": url,
-        "DRAFTER_OPENAI_API_KEY": "sk-test",
-        "DRAFTER_OPENAI_MODEL": "stub-model",
-    }
+    env = {"DRAFTER_DATA_DIR": str(data), **stub_model_env(url)}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     settings = load_settings()
