@@ -111,7 +111,7 @@ def test_groundedness_is_the_share_of_sentences_near_a_source() -> None:
 
 
 def test_the_drafts_own_sentence_verdicts_are_counted() -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"verdict": "general", "cited": []},
         {"verdict": "supported", "cited": [1]},
         {"verdict": "wrong_citation", "cited": [2]},
