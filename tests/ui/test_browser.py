@@ -16,6 +16,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -129,8 +130,7 @@ def test_doctor_drafts_edits_approves_and_finds_the_answer(app_env: AppEnv, app_
         shot("04-edited")
 
         approve = page.get_by_role("button", name="Approve reply")
-        expect(approve).to_have_count(1)  # the rerun after the save has replaced the old page
-        approve.click()
+        click_once_settled(page, approve)  # the rerun after the save replaces the old page
         expect(page.get_by_text(re.compile("Reply approved"))).to_be_visible()
         shot("05-approved")
 
@@ -233,3 +233,24 @@ def test_reviewer_rates_a_blind_comparison_and_sees_the_labels(
     assert set(rating.axes.values()) == {3, 5}  # every axis at the top of its scale for A
     assert set((rating.other_axes or {}).values()) == {1}
     assert len(list(SHOTS.glob("1*-reviewer-*.png"))) >= 4
+
+
+def click_once_settled(page: Any, button: Any, seconds: float = 20) -> None:
+    """Click `button` once the page shows it once and has kept showing it once for half a
+    second: while Streamlit reruns, the old page's copy can stand beside the new one."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import expect
+
+    deadline = time.monotonic() + seconds
+    while True:
+        expect(button).to_have_count(1)
+        page.wait_for_timeout(500)
+        if button.count() == 1:
+            try:
+                button.click(timeout=2000)
+                return
+            except PlaywrightError:
+                if time.monotonic() > deadline:
+                    raise
+        elif time.monotonic() > deadline:
+            raise AssertionError(f"{button} is shown {button.count()} times")
