@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from drafter.core.settings import load_settings  # noqa: E402
+from drafter.evaluation.measures import quantile  # noqa: E402
 from drafter.services import Services  # noqa: E402
 from drafter.workflow.accounts import get_user  # noqa: E402
 from drafter.workflow.drafting_session import draft_version  # noqa: E402
@@ -65,11 +66,6 @@ def _setup(data: Path) -> None:
         ["questions", "add", "--file", str(INBOX), "--user", "doctor"],
     ):
         subprocess.run([*cli, *args], env=env, check=True, stdout=subprocess.DEVNULL)
-
-
-def _quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> int:
@@ -115,7 +111,7 @@ def main() -> int:
     print(f"{'seconds from the click':<24}{'p50':>8}{'p95':>8}{'mean':>8}")
     for mark in MARKS:
         values = [r[mark] for r in timed if mark in r]
-        p50, p95 = _quantile(values, 0.5), _quantile(values, 0.95)
+        p50, p95 = quantile(values, 0.5) or 0.0, quantile(values, 0.95) or 0.0
         print(f"{mark:<24}{p50:8.1f}{p95:8.1f}{statistics.mean(values):8.1f}")
     print("\nbaseline: the first question again, everything loaded")
     for mark in MARKS:
