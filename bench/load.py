@@ -28,6 +28,13 @@ database and N, ops/s (all operations over the wall-clock of the timed phase) an
 operation.
 
     .venv/bin/python bench/load.py [--doctors 1,4,16] [--ops 16] [--databases sqlite,postgresql]
+    .venv/bin/python bench/load.py --faults chroma,model,postgresql --doctors 2 --ops 14
+
+With `--faults` the doctors work in rounds (one with every part up, then for each part named, one
+round with it stopped and one after it is started again on the same port with the same data), the
+parent stopping and starting the part between rounds while the same doctor processes wait; it
+prints each round's time and errors. Each doctor needs a question per round: OPS at least
+N x (1 + 2 x faults). tests/test_faults.py runs this and checks what each round saw.
 
 On 2 busy cores the default run took 23 minutes, most of it the 42 processes loading their
 models (figures in docs/benchmarks.md); `--doctors 4 --ops 8` is a quick look.
@@ -44,7 +51,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,16 +70,19 @@ from knowledge.ingest import ingest_files, refresh_indexes  # noqa: E402
 from tests.support.fakes import OpenAIStub, page_responder  # noqa: E402
 from tests.support.postgres import PostgresServer, postgres_bindir, running_postgres  # noqa: E402
 from tests.support.servers import (  # noqa: E402
+    ChromaServer,
+    StubModelServer,
     chroma_executable,
     free_port,
-    running_chroma,
-    serving_openai,
     stub_model_env,
 )
 from tests.support.workflow_kit import add_staff  # noqa: E402
 
 OPERATIONS = ("open", "draft", "edit", "stale_edit", "shared", "approve", "search")
 PREFIX = "load"  # the Chroma collections: load_qa, load_faq
+FAULTS = ("chroma", "model", "postgresql")  # the parts --faults can stop, in this order
+# Called once a part is stopped, before the doctors' round: (its name, the run's DRAFTER_* env).
+WhileDown = Callable[[str, dict[str, str]], None]
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,15 @@ class Options:
     databases: tuple[str, ...] = ("sqlite", "postgresql")
     stale_every: int = 3
     timeout: float = 900.0  # seconds a run may take, start-up included
+    faults: tuple[str, ...] = ()  # parts to stop and start again mid-run, one at a time
+
+    @property
+    def rounds(self) -> int:
+        """Rounds of work per run: one with everything up, then two per fault (down, back)."""
+        return 1 + 2 * len(self.faults)
+
+    def round_names(self) -> list[str]:
+        return ["up"] + [f"{part} {state}" for part in self.faults for state in ("down", "back")]
 
 
 # --- the parent: servers, databases, accounts, questions, the doctors, the checks ------------
@@ -93,6 +112,20 @@ class Infra:
 
     env: dict[str, str]
     postgres: PostgresServer | None
+    chroma: ChromaServer
+    model: StubModelServer
+
+    def part(self, name: str) -> PostgresServer | ChromaServer | StubModelServer:
+        """A server by its name in FAULTS."""
+        parts: dict[str, PostgresServer | ChromaServer | StubModelServer | None] = {
+            "chroma": self.chroma,
+            "model": self.model,
+            "postgresql": self.postgres,
+        }
+        found = parts[name]
+        if found is None:
+            raise SystemExit(f"no {name} server in this run")
+        return found
 
 
 @contextmanager
@@ -109,16 +142,18 @@ def infrastructure(databases: Sequence[str], root: Path) -> Iterator[Infra]:
         exe = chroma_executable()
         if exe is None:
             raise SystemExit(f"chroma is not installed next to {sys.executable}")
-        chroma = stack.enter_context(running_chroma(exe, root / "chroma"))
-        model_url = stack.enter_context(serving_openai(OpenAIStub(responder=page_responder)))
+        chroma = ChromaServer(exe, root / "chroma").start()
+        stack.callback(chroma.stop)
+        model = StubModelServer(OpenAIStub(responder=page_responder)).start()
+        stack.callback(model.stop)
         env = {"DRAFTER_CHROMA_URL": chroma.url, "DRAFTER_COLLECTION_PREFIX": PREFIX}
-        env |= stub_model_env(model_url)
+        env |= stub_model_env(model.url)
         services = Services(settings_from({**env, "DRAFTER_DATA_DIR": str(root / "ingest")}))
         try:
             ingest_files(services.retriever(store=services.store(create=True)), sample_files())
         finally:
             services.close()
-        yield Infra(env, postgres)
+        yield Infra(env, postgres, chroma, model)
 
 
 def question_rows(count: int) -> list[dict[str, Any]]:
@@ -159,6 +194,10 @@ class Outcome:
     searches: int
     not_found: int
     failures: list[str]
+    # per round of a fault run (one entry otherwise): its seconds, errors and approvals
+    round_seconds: list[float]
+    round_errors: list[Counter[str]]
+    round_approvals: list[int]
 
     @property
     def ops(self) -> int:
@@ -189,8 +228,16 @@ def settings_from(env: dict[str, str]) -> Settings:
     return load_settings(**{k.removeprefix("DRAFTER_").lower(): v for k, v in env.items()})
 
 
-def run_one(kind: str, n: int, options: Options, infra: Infra, root: Path) -> Outcome:
-    """A fresh database, N doctor accounts and `ops` questions; the doctors; the checks."""
+def run_one(
+    kind: str,
+    n: int,
+    options: Options,
+    infra: Infra,
+    root: Path,
+    while_down: WhileDown | None = None,
+) -> Outcome:
+    """A fresh database, N doctor accounts and `ops` questions; the doctors (stopping and
+    starting the parts of `options.faults` between their rounds); the checks."""
     folder = root / f"{kind}-{n}"
     folder.mkdir(parents=True)
     env = {**infra.env, "DRAFTER_DATABASE_URL": new_database(kind, infra, folder)}
@@ -222,19 +269,44 @@ def run_one(kind: str, n: int, options: Options, infra: Infra, root: Path) -> Ou
                 env={**env, "DRAFTER_DATA_DIR": str(folder / f"doctor{i + 1}")},
                 out=str(folder / f"doctor{i + 1}.json"),
                 timeout=options.timeout,
+                rounds=options.rounds,
             )
             for i in range(n)
         ]
-        seconds, load, tallies = run_doctors(jobs, options.timeout)
+        steps = fault_steps(options, infra, env, while_down)
+        seconds, load, tallies = run_doctors(jobs, options.timeout, steps)
         parent = Tally(saved=[(shared, opened.version.number, first.username)])
         return judge(kind, n, workflow, [parent, *tallies], seconds, load)
     finally:
         services.close()
 
 
-def run_doctors(jobs: list[Job], timeout: float) -> tuple[float, float, list[Tally]]:
-    """Start one process per job, time the phase between the two barriers (every process
-    loaded; every process done), and read their tallies: (seconds, load average, tallies)."""
+def fault_steps(
+    options: Options, infra: Infra, env: dict[str, str], while_down: WhileDown | None = None
+) -> list[Callable[[], Any]]:
+    """What the parent does before each round: nothing, then stop each faulty part (and call
+    `while_down` with it stopped) and start it again."""
+
+    def stopping(name: str) -> Callable[[], None]:
+        def step() -> None:
+            infra.part(name).stop()
+            if while_down is not None:
+                while_down(name, env)
+
+        return step
+
+    steps: list[Callable[[], Any]] = [lambda: None]
+    for name in options.faults:
+        steps += [stopping(name), infra.part(name).start]
+    return steps
+
+
+def run_doctors(
+    jobs: list[Job], timeout: float, steps: Sequence[Callable[[], Any]] = ()
+) -> tuple[list[float], float, list[Tally]]:
+    """Start one process per job; for each of their rounds run its step (`steps[k]`, if any),
+    let the doctors go and time the round from the first barrier (every process ready) to the
+    second (every process done); read their tallies: (seconds per round, load average, tallies)."""
     spawn = multiprocessing.get_context("spawn")
     ready, done = spawn.Barrier(len(jobs) + 1), spawn.Barrier(len(jobs) + 1)
     processes = [
@@ -242,12 +314,16 @@ def run_doctors(jobs: list[Job], timeout: float) -> tuple[float, float, list[Tal
     ]
     for process in processes:
         process.start()
-    seconds = load = 0.0
+    seconds: list[float] = []
+    load = 0.0
     try:
-        ready.wait(timeout)
-        started = time.perf_counter()
-        done.wait(timeout)
-        seconds = time.perf_counter() - started
+        for k in range(jobs[0].rounds):
+            if k < len(steps):
+                steps[k]()
+            ready.wait(timeout)
+            started = time.perf_counter()
+            done.wait(timeout)
+            seconds.append(time.perf_counter() - started)
         load = os.getloadavg()[0]
         for process in processes:
             process.join(timeout)
@@ -269,7 +345,7 @@ def run_doctors(jobs: list[Job], timeout: float) -> tuple[float, float, list[Tal
 
 
 def judge(
-    kind: str, n: int, workflow: Workflow, tallies: list[Tally], seconds: float, load: float
+    kind: str, n: int, workflow: Workflow, tallies: list[Tally], seconds: list[float], load: float
 ) -> Outcome:
     """Compare what the doctors were told with the database, the audit log and the searches."""
     table = Counter((v.question_id, v.number, v.author) for v in workflow.all_versions())
@@ -292,10 +368,18 @@ def judge(
     for t in tallies:
         for op, samples in t.latencies.items():
             latencies.setdefault(op, []).extend(samples)
+    round_errors: list[Counter[str]] = [Counter() for _ in seconds]
+    round_approvals = [0 for _ in seconds]
+    for t in tallies:
+        before = (0, 0, 0)
+        for k, marks in enumerate(t.rounds):
+            round_errors[k].update(t.errors[before[0] : marks[0]])
+            round_approvals[k] += marks[2] - before[2]
+            before = marks
     return Outcome(
         database=kind,
         doctors=n,
-        seconds=seconds,
+        seconds=sum(seconds),
         load=load,
         latencies=latencies,
         errors=Counter(e for t in tallies for e in t.errors),
@@ -308,20 +392,23 @@ def judge(
         searches=searched + sum(len(t.latencies.get("search", [])) for t in tallies),
         not_found=not_found,
         failures=[t.failure for t in tallies if t.failure],
+        round_seconds=seconds,
+        round_errors=round_errors,
+        round_approvals=round_approvals,
     )
 
 
-def run_suite(options: Options, root: Path) -> list[Outcome]:
+def run_suite(options: Options, root: Path, while_down: WhileDown | None = None) -> list[Outcome]:
     """Every database and N of `options`, on one set of servers."""
     with infrastructure(options.databases, root) as infra:
         return [
-            run_one(kind, n, options, infra, root)
+            run_one(kind, n, options, infra, root, while_down)
             for kind in options.databases
             for n in options.doctors
         ]
 
 
-def report(outcomes: list[Outcome]) -> None:
+def report(outcomes: list[Outcome], options: Options) -> None:
     print(
         f"{'database':<11} {'N':>3} {'ops':>5} {'s':>6} {'ops/s':>6} {'load':>5} {'errors':>6}"
         f" {'versions':>8} {'lost':>4} {'dup':>4} {'approved':>8} {'unaudited':>9}"
@@ -343,6 +430,18 @@ def report(outcomes: list[Outcome]) -> None:
             p50, p95 = percentiles(samples) if samples else (0.0, 0.0)
             cells.append(f"{p50:>5.0f}/{p95:<6.0f}" if samples else f"{'-':>12}")
         print(f"{o.database:<11} {o.doctors:>3} " + " ".join(cells))
+    if options.faults:
+        for o in outcomes:
+            print(f"\n{o.database} N={o.doctors}, round by round")
+            names = options.round_names()
+            for name, s, errors, approved in zip(
+                names, o.round_seconds, o.round_errors, o.round_approvals, strict=True
+            ):
+                total = sum(errors.values())
+                print(f"  {name:<16} {s:>6.1f} s  {approved:>3} approved  {total:>3} errors")
+                for error, count in errors.most_common():
+                    print(f"      {count} x {error}")
+        return
     for o in outcomes:
         for error, count in o.errors.most_common():
             print(f"{o.database} N={o.doctors}: {count} x {error}")
@@ -372,13 +471,23 @@ def main() -> int:
         "--stale-every", type=int, default=Options.stale_every, help="every k-th question"
     )
     parser.add_argument("--timeout", type=float, default=Options.timeout, help="seconds a run")
+    parser.add_argument(
+        "--faults",
+        type=lambda text: tuple(text.split(",")),
+        default=(),
+        help=f"stop and restart these parts mid-run, one at a time: {','.join(FAULTS)}",
+    )
     args = parser.parse_args()
-    options = Options(args.doctors, args.ops, args.databases, args.stale_every, args.timeout)
+    if unknown := set(args.faults) - set(FAULTS):
+        parser.error(f"--faults: unknown part {', '.join(sorted(unknown))}")
+    options = Options(
+        args.doctors, args.ops, args.databases, args.stale_every, args.timeout, args.faults
+    )
     print(f"{os.cpu_count()} cores, load average at start: {os.getloadavg()[0]:.2f}")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="drafter-load-", dir="/tmp") as tmp:
         outcomes = run_suite(options, Path(tmp))
-    report(outcomes)
+    report(outcomes, options)
     print(
         f"\n{time.perf_counter() - started:.0f} s in all; load average at end: "
         f"{os.getloadavg()[0]:.2f}"

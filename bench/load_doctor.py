@@ -2,7 +2,11 @@
 its DRAFTER_* settings, loads its own `Services`, waits for the others, takes each question
 through open, draft, edit (an edit from an old version on some), an edit of the question every
 doctor edits, approve and search, timing each; then searches for every approved answer of the
-run. What it did and saw (its `Tally`) is written as JSON for the parent to check."""
+run. What it did and saw (its `Tally`) is written as JSON for the parent to check.
+
+With `rounds` above 1 (the fault runs) the questions are worked through in that many rounds, each
+between the two barriers, so the parent can stop or restart a server while every doctor waits;
+the process, its `Services` and its connections stay the same throughout."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import Any
 
-from drafter.core.errors import EditConflictError
+from drafter.core.errors import BackendUnavailableError, EditConflictError
 from drafter.core.secrets import scrub
 from drafter.core.settings import load_settings
 from drafter.services import Services
@@ -39,6 +43,7 @@ class Job:
     env: dict[str, str]
     out: str
     timeout: float
+    rounds: int = 1  # the questions are split into this many rounds (questions[k::rounds])
 
 
 @dataclass
@@ -53,6 +58,8 @@ class Tally:
     checked: int = 0  # approved answers searched for after the timed phase
     missing: list[str] = field(default_factory=list)  # record ids that search did not find
     failure: str | None = None
+    # at the end of each round: how many errors, saves and approvals there were by then
+    rounds: list[tuple[int, int, int]] = field(default_factory=list)
 
     @contextmanager
     def timed(self, op: str) -> Iterator[None]:
@@ -83,8 +90,8 @@ def found(retriever: HybridRetriever, query: str, record: str, vector: Any = Non
 
 
 def doctor(job: Job, ready: Barrier, done: Barrier) -> None:
-    """Load, wait for the others, work through the questions, wait again, then search for every
-    approved answer of the run; the tally goes to `job.out`."""
+    """Load; then, for each round, wait for the others, work through the round's questions and
+    wait again; then search for every approved answer of the run. The tally goes to `job.out`."""
     tally = Tally()
     try:
         os.environ.update(job.env)
@@ -100,14 +107,16 @@ def doctor(job: Job, ready: Barrier, done: Barrier) -> None:
         Path(job.out).write_text(json.dumps(asdict(tally)))
         ready.abort()
         raise
-    ready.wait(job.timeout)
-    for question_id, stale in job.questions:
-        try:
-            work(job, tally, services, workflow, user, question_id, stale=stale)
-        except Exception:  # noqa: BLE001 - counted in the tally; the doctor goes on
-            continue
-    Path(job.out).write_text(json.dumps(asdict(tally)))
-    done.wait(job.timeout)
+    for k in range(job.rounds):
+        ready.wait(job.timeout)
+        for question_id, stale in job.questions[k :: job.rounds]:
+            try:
+                work(job, tally, services, workflow, user, question_id, stale=stale)
+            except Exception:  # noqa: BLE001 - counted in the tally; the doctor goes on
+                continue
+        tally.rounds.append((len(tally.errors), len(tally.saved), len(tally.approved)))
+        Path(job.out).write_text(json.dumps(asdict(tally)))
+        done.wait(job.timeout)
     try:
         check_everything(tally, workflow, retriever)
     except Exception as exc:
@@ -141,8 +150,10 @@ def work(
             settings=services.settings,
             triage=services.triager(),
         )
-    draft = drafted.version
-    tally.saved.append((question_id, draft.number, user.username))
+        draft = drafted.version
+        tally.saved.append((question_id, draft.number, user.username))
+        if drafted.draft.error:  # what `drafter questions draft` says, exit code 4
+            raise BackendUnavailableError(f"{drafted.draft.error} (the partial draft is saved)")
     marker = f"ref-{job.username}-q{question_id}"
     title = f"{draft.title} {marker}"
     with tally.timed("edit"):

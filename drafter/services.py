@@ -167,7 +167,12 @@ class Services:
         """The workflow database, migrated to the newest schema on first use."""
         from drafter.workflow.database import open_database
 
-        return self._once("sessions", lambda: open_database(self.settings.db_url))
+        return self._once(
+            "sessions",
+            lambda: open_database(
+                self.settings.db_url, connect_timeout=self.settings.request_timeout
+            ),
+        )
 
     def publisher(self) -> Publisher:
         """Approved replies into the knowledge base; the retriever is built on first use."""

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
@@ -44,6 +45,13 @@ def where_clause(filters: Filters | None) -> dict[str, Any] | None:
     return conditions[0] if len(conditions) == 1 else {"$and": conditions}
 
 
+def _refused(url: str, exc: Exception) -> BackendUnavailableError:
+    """A server that refused or dropped the connection: down, or restarting."""
+    return BackendUnavailableError(
+        f"Chroma server at {url} does not answer (DRAFTER_CHROMA_URL): {type(exc).__name__}"
+    )
+
+
 def _silent(url: str, timeout: float) -> str:
     return (
         f"Chroma server at {url} does not answer within {timeout:g} s "
@@ -54,7 +62,9 @@ def _silent(url: str, timeout: float) -> str:
 class KnowledgeStore:
     """Q&As and FAQ chunks in two Chroma collections, with the embedder's name kept alongside.
 
-    On a server every call has the deadline `timeout` (chromadb's HttpClient reads with none).
+    On a server every call has the deadline `timeout` (chromadb's HttpClient reads with none),
+    and a server gone away since (the connection refused or cut) is a BackendUnavailableError,
+    as at connect; the same client works again once the server is back.
     """
 
     def __init__(
@@ -104,10 +114,7 @@ class KnowledgeStore:
             except BackendUnavailableError:
                 raise
             except Exception as exc:  # chromadb raises bare ValueError/ConnectError variants
-                raise BackendUnavailableError(
-                    f"Chroma server at {url} does not answer "
-                    f"(DRAFTER_CHROMA_URL): {type(exc).__name__}"
-                ) from None
+                raise _refused(url, exc) from None
             return cls(client, prefix, url, create=create, timeout=timeout)
         if not create and not (path / "chroma.sqlite3").exists():
             raise StoreMissingError(
@@ -128,7 +135,10 @@ class KnowledgeStore:
         """`call()`, within the deadline when the store is a server."""
         if self._timeout is None:
             return call()
-        return within(self._timeout, call, _silent(self.location, self._timeout))
+        try:
+            return within(self._timeout, call, _silent(self.location, self._timeout))
+        except httpx.TransportError as exc:  # refused, reset or cut off mid-answer
+            raise _refused(self.location, exc) from None
 
     def collection_name(self, kind: Kind) -> str:
         return f"{self._prefix}_{kind}"

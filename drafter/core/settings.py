@@ -74,7 +74,8 @@ class Settings(BaseSettings):
         gt=0,
         description=(
             "seconds before a remote call gives up: each read of a chat or embedding server, "
-            "each whole call to a Chroma server or an embedding server"
+            "each whole call to a Chroma server or an embedding server, connecting to a "
+            "PostgreSQL server"
         ),
         json_schema_extra={"shown": "`30`"},
     )

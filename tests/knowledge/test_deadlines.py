@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import httpx
 import pytest
 
 from drafter.core.errors import BackendUnavailableError
@@ -53,6 +54,29 @@ def test_every_store_call_on_a_server_has_the_deadline(call: Any) -> None:
     with pytest.raises(BackendUnavailableError, match="Chroma server at http://kb:8000 does not"):
         call(store)
     assert time.monotonic() - started < 3
+
+
+class _GoneClient:
+    """A Chroma client whose server stopped after the connect: each call's connection fails."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def get_collection(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        raise httpx.ConnectError("[Errno 111] Connection refused")
+
+
+def test_a_store_call_to_a_server_gone_since_the_connect_is_a_clear_error() -> None:
+    client = _GoneClient()
+    store = KnowledgeStore(client, "drafter", "http://kb:8000", create=False, timeout=5)
+    with pytest.raises(BackendUnavailableError) as caught:
+        store.count("qa")
+    assert str(caught.value) == (
+        "Chroma server at http://kb:8000 does not answer (DRAFTER_CHROMA_URL): ConnectError"
+    )
+    assert caught.value.exit_code == 4
+    assert client.calls == 1
 
 
 def test_an_embedding_server_that_trickles_is_cut_off() -> None:

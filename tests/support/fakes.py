@@ -128,8 +128,8 @@ def page_responder(body: dict[str, Any]) -> str:
     )
 
 
-def serve_openai(stub: OpenAIStub) -> tuple[ThreadingHTTPServer, str]:
-    """Start the stub on 127.0.0.1:<free port>; returns the server and its /v1 base URL."""
+def serve_openai(stub: OpenAIStub, port: int = 0) -> tuple[ThreadingHTTPServer, str]:
+    """Start the stub on 127.0.0.1:`port` (0: a free one); returns the server and its /v1 URL."""
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:  # keep test output clean
@@ -191,6 +191,6 @@ def serve_openai(stub: OpenAIStub) -> tuple[ThreadingHTTPServer, str]:
             self.end_headers()
             self.wfile.write(payload)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/v1"

@@ -3,6 +3,8 @@
 The server is `initdb` in a temporary folder and `postgres` on a free loopback port, with trust
 authentication and no fsync (nothing here must survive a crash). `initdb` refuses to run as root,
 and CI runs the tests as root: then the folder is handed to `nobody` and the server runs as it.
+`stop` and `start` take the server down (fast shutdown, ending the sessions open) and bring it
+back on the same port with the same data, for the fault tests.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
+
+from tests.support.servers import ServerStartError
 
 Kind = Literal["sqlite", "postgresql"]
 SUPERUSER = "drafter"
@@ -70,8 +74,11 @@ class PostgresServer:
 
     port: int
     root: Path
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | None
     templates: set[str] = field(default_factory=set)
+    bindir: Path | None = None  # with `command` and `run_as`, what `start` needs
+    command: list[str] = field(default_factory=list)
+    run_as: dict[str, Any] = field(default_factory=dict)
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
@@ -95,6 +102,40 @@ class PostgresServer:
     def log_tail(self) -> str:
         return (self.root / "server.log").read_text(errors="replace")[-2000:]
 
+    def start(self) -> PostgresServer:
+        """Start `postgres` on its port and data folder and wait until it accepts connections;
+        PostgresStartError (with the log's tail) if it does not within START_SECONDS."""
+        if self.bindir is None or not self.command:
+            raise PostgresStartError("a PostgresServer is started by running_postgres first")
+        with (self.root / "server.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command, stdout=log, stderr=subprocess.STDOUT, **self.run_as
+            )
+        try:
+            _wait_until_ready(self.bindir, self)
+        except PostgresStartError:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Fast shutdown (what `pg_ctl stop -m fast` sends): the sessions still open are ended,
+        the data is kept; killed if it takes longer than 30 s."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+
+class PostgresStartError(ServerStartError):
+    """initdb failed, or the server did not come up; the message ends with its log."""
+
 
 @contextmanager
 def running_postgres(bindir: Path, port: int) -> Iterator[PostgresServer]:
@@ -112,7 +153,9 @@ def running_postgres(bindir: Path, port: int) -> Iterator[PostgresServer]:
         initdb += ["-E", "UTF8", "--locale=C", "--no-sync"]
         if subprocess.run(initdb, stdout=log, stderr=subprocess.STDOUT, **run_as).returncode:
             log.flush()
-            pytest.fail(f"initdb failed:\n{(root / 'server.log').read_text(errors='replace')}")
+            raise PostgresStartError(
+                f"initdb failed:\n{(root / 'server.log').read_text(errors='replace')}"
+            )
         settings = {
             "listen_addresses": "127.0.0.1",
             "fsync": "off",
@@ -124,18 +167,11 @@ def running_postgres(bindir: Path, port: int) -> Iterator[PostgresServer]:
         command += ["-k", str(root / "socket")]
         for name, value in settings.items():
             command += ["-c", f"{name}={value}"]
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, **run_as)
-        server = PostgresServer(port, root, process)
+        server = PostgresServer(port, root, None, bindir=bindir, command=command, run_as=run_as)
         try:
-            _wait_until_ready(bindir, server)
-            yield server
+            yield server.start()
         finally:
-            process.send_signal(signal.SIGINT)  # fast shutdown: ends the sessions still open
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            server.stop()
     finally:
         log.close()
         shutil.rmtree(root, ignore_errors=True)
@@ -145,8 +181,11 @@ def _wait_until_ready(bindir: Path, server: PostgresServer) -> None:
     ready = [str(bindir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(server.port)]
     deadline = time.monotonic() + START_SECONDS
     while subprocess.run(ready + ["-U", SUPERUSER, "-d", "postgres"]).returncode != 0:
-        if server.process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"postgres did not come up on port {server.port}:\n{server.log_tail()}")
+        exited = server.process is None or server.process.poll() is not None
+        if exited or time.monotonic() > deadline:
+            raise PostgresStartError(
+                f"postgres did not come up on port {server.port}:\n{server.log_tail()}"
+            )
         time.sleep(0.1)
 
 

@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from tests.support.fakes import OpenAIStub, serve_openai
@@ -132,6 +133,31 @@ def running_chroma(exe: Path, root: Path) -> Iterator[ChromaServer]:
         yield server
     finally:
         server.stop()
+
+
+@dataclass
+class StubModelServer:
+    """The stub model server on 127.0.0.1:`port`: `stop` closes the port (connections are
+    refused), `start` listens on the same port again, so processes keep their settings."""
+
+    stub: OpenAIStub
+    port: int = field(default_factory=free_port)
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        """The /v1 base URL, the same across restarts."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> StubModelServer:
+        self.server, _ = serve_openai(self.stub, self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+        self.server = None
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from drafter.workflow.database import alembic_config, open_database
 from drafter.workflow.doctor import Workflow
 from drafter.workflow.tables import Base
 from tests.conftest import MakeSettings, free_port
+from tests.support.misbehaving import black_hole
+from tests.support.postgres import postgres_bindir, running_postgres
 from tests.support.workflow_kit import Desk, add_staff, ai_draft
 
 TABLES = {"users", "questions", "draft_versions", "approvals", "ratings", "audit_log"}
@@ -230,3 +233,47 @@ def test_other_database_errors_and_a_lock_that_stays_fail_with_a_clear_error(
     monkeypatch.setattr(db, "_upgrade_once", _failing("database is locked", times=10**6))
     with pytest.raises(BackendUnavailableError, match="cannot open the database .*locked"):
         db.upgrade(engine)
+
+
+def test_connecting_to_a_postgresql_server_that_never_answers_gives_up_at_the_timeout() -> None:
+    with black_hole() as address:
+        url = address.replace("http://", "postgresql+psycopg://drafter@") + "/drafter"
+        started = time.monotonic()
+        with pytest.raises(BackendUnavailableError, match="cannot open the database") as raised:
+            open_database(url, connect_timeout=2)
+    assert time.monotonic() - started < 8  # libpq counts whole seconds, per address tried
+    assert raised.value.exit_code == 4
+
+
+@pytest.mark.postgres
+def test_a_workflow_outlives_a_restart_of_its_postgresql_server() -> None:
+    """While the server is down every call is one clear error (exit code 4), not SQLAlchemy's
+    OperationalError; once it is back the same Workflow (its pool's connections were all ended
+    by the shutdown) carries on, and nothing saved before is lost."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed")
+    with running_postgres(bindir, free_port()) as server:
+        workflow = Workflow(open_database(server.create_database("restarted")))
+        doctor = add_staff(workflow, {"doc": ("doctor", "Dr. Doc", "doc-pass-123")})["doc"]
+        kept = workflow.add_question(doctor, "My knee hurts after running. What should I do?")
+        port = server.port
+
+        server.stop()
+        for call in (
+            lambda: workflow.question(kept.id),
+            lambda: workflow.add_question(doctor, "Is a cold a reason to stay home?"),
+        ):
+            with pytest.raises(BackendUnavailableError) as raised:
+                call()
+            message = str(raised.value)
+            assert f"127.0.0.1:{port}" in message
+            assert "does not answer (DRAFTER_DATABASE_URL)" in message
+            assert raised.value.exit_code == 4
+
+        server.start()
+        assert server.port == port
+        assert workflow.question(kept.id).text == kept.text
+        again = workflow.add_question(doctor, "Is a cold a reason to stay home?")
+        assert sorted(q.id for q in workflow.questions()) == [kept.id, again.id]
+        assert workflow.verify_audit().intact
