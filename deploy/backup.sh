@@ -20,21 +20,10 @@ Exit codes: 0 done, 1 a step failed, 2 bad usage.
 USAGE
 }
 
-database="" chroma_dir="" sqlite_file="" out=""
-while (($#)); do
-    case "$1" in
-        -h | --help) usage; exit 0 ;;
-        --database) database="${2:?--database needs a URL}"; shift 2 ;;
-        --chroma-dir) chroma_dir="${2:?--chroma-dir needs a folder}"; shift 2 ;;
-        --sqlite) sqlite_file="${2:?--sqlite needs a file}"; shift 2 ;;
-        -*) echo "backup.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
-        *) [[ -z "$out" ]] || { echo "backup.sh: one OUT_DIR only" >&2; exit 2; }; out="$1"; shift ;;
-    esac
-done
-if [[ -z "$out" || -z "$database$chroma_dir$sqlite_file" ]]; then
-    echo "backup.sh: give OUT_DIR and at least one of --database, --chroma-dir, --sqlite" >&2
-    exit 2
-fi
+# shellcheck source=deploy/options.sh
+. "$(dirname "$0")/options.sh"
+parse_options backup.sh "$@"
+out="$folder"
 mkdir -p "$out"
 
 fresh() {  # the .partial path for OUT_DIR/NAME, refusing to overwrite a finished backup
@@ -49,7 +38,7 @@ fresh() {  # the .partial path for OUT_DIR/NAME, refusing to overwrite a finishe
 if [[ -n "$database" ]]; then
     partial=$(fresh drafter.dump)
     "${PG_BINDIR:+$PG_BINDIR/}pg_dump" --format=custom --file="$partial" \
-        --dbname="${database/+psycopg:\/\//://}"
+        --dbname="$(libpq_url "$database")"
     mv "$partial" "$out/drafter.dump"
     echo "database: $out/drafter.dump"
 fi

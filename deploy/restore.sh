@@ -19,21 +19,10 @@ Exit codes: 0 done, 1 a step failed, 2 bad usage.
 USAGE
 }
 
-database="" chroma_dir="" sqlite_file="" from=""
-while (($#)); do
-    case "$1" in
-        -h | --help) usage; exit 0 ;;
-        --database) database="${2:?--database needs a URL}"; shift 2 ;;
-        --chroma-dir) chroma_dir="${2:?--chroma-dir needs a folder}"; shift 2 ;;
-        --sqlite) sqlite_file="${2:?--sqlite needs a file}"; shift 2 ;;
-        -*) echo "restore.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
-        *) [[ -z "$from" ]] || { echo "restore.sh: one BACKUP_DIR only" >&2; exit 2; }; from="$1"; shift ;;
-    esac
-done
-if [[ -z "$from" || -z "$database$chroma_dir$sqlite_file" ]]; then
-    echo "restore.sh: give BACKUP_DIR and at least one of --database, --chroma-dir, --sqlite" >&2
-    exit 2
-fi
+# shellcheck source=deploy/options.sh
+. "$(dirname "$0")/options.sh"
+parse_options restore.sh "$@"
+from="$folder"
 
 backup() {  # BACKUP_DIR/NAME, which must be there
     [[ -f "$from/$1" ]] || { echo "restore.sh: no $from/$1" >&2; exit 1; }
@@ -43,7 +32,7 @@ backup() {  # BACKUP_DIR/NAME, which must be there
 if [[ -n "$database" ]]; then
     dump=$(backup drafter.dump)
     "${PG_BINDIR:+$PG_BINDIR/}pg_restore" --single-transaction --exit-on-error \
-        --dbname="${database/+psycopg:\/\//://}" "$dump"
+        --dbname="$(libpq_url "$database")" "$dump"
     echo "database: restored from $dump"
 fi
 
