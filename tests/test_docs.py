@@ -75,7 +75,7 @@ def test_every_module_is_in_the_architecture_table(module: Path) -> None:
 def test_every_file_the_docs_name_exists(doc: Path) -> None:
     named = set(
         re.findall(
-            r"`((?:drafter|knowledge|prompts|ui|tests|bench|docs)/[\w./-]+)`",
+            r"`((?:drafter|knowledge|prompts|ui|tests|bench|docs|deploy)/[\w./-]+)`",
             doc.read_text(encoding="utf-8"),
         )
     )
