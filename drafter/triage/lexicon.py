@@ -28,6 +28,9 @@ class Hit:
     category: str
     span: Span
     urgency: Urgency | None
+    # Where each of the group's required words were found: a hit whose required words are all
+    # negated somewhere ("not on any blood thinners") is judged by context as the hit is.
+    needs: tuple[tuple[Span, ...], ...] = ()
 
 
 @cache
@@ -77,10 +80,11 @@ def find(text: str) -> list[Hit]:
     """Every place a group's patterns match, where its required words are in the text too."""
     hits = []
     for group in groups():
-        if not all(p.search(text) for p in group.requires):
+        needs = tuple(tuple(m.span() for m in p.finditer(text)) for p in group.requires)
+        if not all(needs):
             continue
         for pattern in group.patterns:
             for match in pattern.finditer(text):
                 if match.end() > match.start():
-                    hits.append(Hit(group.category, (match.start(), match.end()), group.urgency))
+                    hits.append(Hit(group.category, match.span(), group.urgency, needs))
     return hits

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drafter.triage import context
+from drafter.triage import context, settled
 from drafter.triage.categories import DATA, categories
 from drafter.triage.findings import Finding, Span
 
@@ -99,4 +99,4 @@ class SemanticLayer:
                         layer="semantic",
                     )
                 )
-        return found
+        return settled.unsettled(text, found)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from drafter.core.text import STRAIGHT_QUOTES, cut
-from drafter.triage import context, lexicon
+from drafter.triage import context, lexicon, settled
 from drafter.triage.categories import categories, urgency_rank
 from drafter.triage.findings import Finding, Triage, merge
 
@@ -22,16 +22,22 @@ REQUIRED = "lexicon"  # the one layer whose failure fails triage
 
 def lexicon_findings(text: str) -> list[Finding]:
     """The lexicon's matches that context leaves standing: not negated, not past, not a relative's
-    history, not hypothetical, and not a condition merely named."""
+    history, not hypothetical, not a condition merely named, not resting on required words
+    that are all negated, and not settled by what the patient says next (`settled`)."""
     hits = lexicon.find(text)
-    verdicts = context.judge(text, [h.span for h in hits])
+    needed = sorted({span for h in hits for spans in h.needs for span in spans})
+    verdicts = context.judge(text, [h.span for h in hits] + needed)
+    negated = {
+        span for span, v in zip(needed, verdicts[len(hits) :], strict=True) if "negated" in v
+    }
     known = categories()
     kept: dict[str, list[lexicon.Hit]] = {}
-    for hit, modifiers in zip(hits, verdicts, strict=True):
-        if not modifiers:
+    for hit, modifiers in zip(hits, verdicts[: len(hits)], strict=True):
+        # a required word negated wherever it appears: "I'm not on any blood thinners"
+        if not modifiers and not any(set(spans) <= negated for spans in hit.needs):
             kept.setdefault(hit.category, []).append(hit)
     kept = {c: group for c, group in kept.items() if not lexicon.only_named(text, group)}
-    return [
+    return settled.unsettled(text, [
         Finding.of(
             known[category],
             text,
@@ -41,7 +47,7 @@ def lexicon_findings(text: str) -> list[Finding]:
             urgency=min((h.urgency or known[category].urgency for h in group), key=urgency_rank),
         )
         for category, group in kept.items()
-    ]
+    ])  # fmt: skip
 
 
 @dataclass
