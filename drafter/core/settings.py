@@ -155,7 +155,7 @@ class Settings(BaseSettings):
         description="characters of each retrieved source given to the model for the explainer",
     )
     reply_sources: int = Field(
-        3,
+        5,
         ge=1,
         le=20,
         description=(
