@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from drafter.backends.base import ChatBackend
     from drafter.drafting.evidence import EvidenceChecker
+    from drafter.drafting.judge import EvidenceJudge
     from drafter.triage.stage import Layer, Triager
     from drafter.workflow.doctor import Publisher, Workflow
     from drafter.workflow.explainers import ExplainerPublisher, ExplainerQueue
@@ -109,6 +110,18 @@ class Services:
         from drafter.drafting.evidence import EvidenceChecker
 
         return self._once("evidence", lambda: EvidenceChecker(self.embedder()))
+
+    def evidence_judge(self) -> EvidenceJudge | None:
+        """The chat model as the evidence check's judge when DRAFTER_CHECK_JUDGE is on (one per
+        Services: its answers are kept, so a re-check asks only about changed sentences)."""
+        if not self.settings.check_judge:
+            return None
+        from drafter.drafting.judge import EvidenceJudge
+
+        return self._once(
+            "judge",
+            lambda: EvidenceJudge(self.chat_backend(), timeout=self.settings.request_timeout),
+        )
 
     def triager(self) -> Triager:
         """Triage with its lexicon and context, the semantic layer when it can run, and the

@@ -52,7 +52,8 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
     "contradicted (another amount or the opposite of its source sentence), wrong_citation, "
     "unsupported, general or supported, with the source sentence that backs it "
     "and its score. Sources are retrieved as `drafter draft` would, or, with --question-id, are "
-    "those the question's newest version was drafted from. Embeddings only: no model call. "
+    "those the question's newest version was drafted from. Embeddings only, no model call, "
+    "unless DRAFTER_CHECK_JUDGE is on (then the model may add contradicted marks). "
     "Exit code 0 whatever the verdicts; the ones to check are marked !! (first) and ! or ?.",
     arguments=_check_arguments,
 )
@@ -81,6 +82,7 @@ def cmd_check(args: argparse.Namespace, services: Services) -> int:
         flagged=flagged,
         checker=services.evidence_checker(),
         settings=services.settings,
+        judge=services.evidence_judge(),
     )
     if args.json:
         print(json.dumps({"sentences": [c.to_json() for c in checks]}, indent=2))

@@ -189,6 +189,17 @@ class Settings(BaseSettings):
         ),
     )
 
+    check_judge: bool = Field(
+        False,
+        description=(
+            "after each draft, ask the chat model whether each sentence the embeddings call "
+            "supported is instead contradicted by its source sentence (another dose, the opposite "
+            "advice): one call per page, which can only add `contradicted` marks; off by default "
+            "because it is a model call the bundled 0.5B model cannot make reliably: turn it on "
+            "with a capable backend"
+        ),
+    )
+
     # retrieval
     similar_k: int = Field(
         4,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
+from typing import Any
 
 FENCE_TAG = "patient_question"
 _FENCE = re.compile(rf"<\s*/?\s*{FENCE_TAG}\s*>", re.I)
@@ -20,3 +23,14 @@ def cut(text: str, chars: int) -> str:
 def fence(text: str) -> str:
     """Patient text made safe to place between <patient_question> tags: it cannot close them."""
     return _FENCE.sub("[tag removed]", text)
+
+
+def json_values(reply: str) -> Iterator[Any]:
+    """Every JSON value that starts at a `[` or `{` of a model's reply, in order (fences and
+    chatter around them are skipped)."""
+    decoder = json.JSONDecoder()
+    for match in re.finditer(r"[\[{]", reply):
+        try:
+            yield decoder.raw_decode(reply, match.start())[0]
+        except ValueError:
+            continue

@@ -19,6 +19,7 @@ from drafter.drafting.specs import PART_SPECS
 
 if TYPE_CHECKING:
     from drafter.core.settings import Settings
+    from drafter.drafting.judge import EvidenceJudge
 
 CHECKED_PARTS = ("reply", "explainer")
 
@@ -41,9 +42,11 @@ def check_page(
     flagged: bool,
     checker: EvidenceChecker,
     settings: Settings,
+    judge: EvidenceJudge | None = None,
 ) -> list[SentenceCheck]:
     """A verdict for every sentence of the reply and the explainer in `texts`, each part checked
-    against the sources it was shown (the ones its [n] may name)."""
+    against the sources it was shown (the ones its [n] may name); with a `judge`, the model then
+    reads the supported sentences beside their source sentences (one call for the page)."""
     out: list[SentenceCheck] = []
     for spec in PART_SPECS:
         if spec.name not in CHECKED_PARTS or not texts.get(spec.name):
@@ -52,7 +55,7 @@ def check_page(
         out += checker.check(
             {spec.name: texts[spec.name]}, asked=asked(question), sources=shown, flagged=flagged
         )
-    return out
+    return judge(out) if judge is not None else out
 
 
 def cite_supported(texts: Mapping[str, str], checks: Sequence[SentenceCheck]) -> dict[str, str]:

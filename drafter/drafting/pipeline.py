@@ -25,6 +25,7 @@ from drafter.drafting.evidence import EvidenceChecker, SentenceCheck
 from drafter.drafting.facts import format_facts
 from drafter.drafting.generation import complete_checked
 from drafter.drafting.injection import injection_problems
+from drafter.drafting.judge import EvidenceJudge
 from drafter.drafting.page_check import CHECKED_PARTS, check_page, cite_supported, red_problems
 from drafter.drafting.parts import (
     PromptSet,
@@ -75,6 +76,7 @@ def draft_page(
     instruction: str | None = None,
     triage: Callable[[str], Triage] | None = None,
     evidence: EvidenceChecker | None = None,
+    judge: EvidenceJudge | None = None,
 ) -> Draft:
     """The `parts` of a page for one question, each drafted as its row in PART_SPECS says, in
     the table's order. Backend failures end the draft early, keeping the text written.
@@ -84,10 +86,14 @@ def draft_page(
     `triage` finds the red flags (default: the lexicon and context; `Services.triager` adds the
     semantic layer). `evidence` checks each sentence against the sources (default: a checker on
     the retriever's embedder; `Services.evidence_checker` keeps one, with its cache, per process).
+    `judge` reads the supported sentences with a model (default: `llm` when DRAFTER_CHECK_JUDGE
+    is on, else none).
     """
     listener = listener or SilentListener()
     prompts = prompts or PromptSet.load()
     checker = evidence or EvidenceChecker(retriever.embedder)
+    if judge is None and settings.check_judge:
+        judge = EvidenceJudge(llm, timeout=settings.request_timeout)
     text = check_query(question.text, settings.max_question_chars)
     draft = Draft(question=question, model=llm.model_id, instruction=clean_instruction(instruction))
     draft.prompt_versions = {spec.name: prompts[spec.name].ref for spec in PART_SPECS}
@@ -181,7 +187,7 @@ def draft_page(
         prompts=[prompts[s.name].text for s in PART_SPECS if s.name in parts],
     )
     with _stage(draft, "evidence", listener):
-        check_evidence(draft, checker, settings)
+        check_evidence(draft, checker, settings, judge)
     with _stage(draft, "citations", listener):
         for spec in (s for s in PART_SPECS if s.cited):
             cited = len(spec.sources.pick(draft.sources, settings))
@@ -208,13 +214,15 @@ def _assembled(
     return article
 
 
-def check_evidence(draft: Draft, checker: EvidenceChecker, settings: Settings) -> None:
+def check_evidence(
+    draft: Draft, checker: EvidenceChecker, settings: Settings, judge: EvidenceJudge | None = None
+) -> None:
     """Give each sentence of the reply and explainer its verdict, add the citation of the best
     source where a supported sentence has none (or names the wrong one), and make the sentences
     a doctor must look at first (about the patient, wrong voice, urgency) draft problems."""
     texts = {part: getattr(draft, part) for part in CHECKED_PARTS if getattr(draft, part)}
 
-    def check(parts: dict[str, str]) -> list[SentenceCheck]:
+    def check(parts: dict[str, str], judge: EvidenceJudge | None = None) -> list[SentenceCheck]:
         return check_page(
             parts,
             question=draft.question,
@@ -222,10 +230,11 @@ def check_evidence(draft: Draft, checker: EvidenceChecker, settings: Settings) -
             flagged=bool(draft.red_flags),
             checker=checker,
             settings=settings,
+            judge=judge,
         )
 
     cited = cite_supported(texts, check(texts))
     for part, text in cited.items():
         setattr(draft, part, text)
-    draft.sentences = check(cited)  # offsets into the text as kept
+    draft.sentences = check(cited, judge)  # offsets into the text as kept
     draft.problems += red_problems(draft.sentences)

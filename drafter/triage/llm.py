@@ -4,15 +4,14 @@ finds joins the other layers' findings, and an empty answer removes nothing."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from drafter.backends.base import ChatBackend
-from drafter.core.text import STRAIGHT_QUOTES, cut, fence
+from drafter.core.text import STRAIGHT_QUOTES, cut, fence, json_values
 from drafter.triage.categories import Category, categories
 from drafter.triage.findings import Finding, Span
 from prompts import Message, load_prompt
@@ -44,17 +43,6 @@ def triage_messages(text: str) -> list[Message]:
     return load_prompt("triage").render(categories=category_list(), question=fence(text))
 
 
-def _json_values(reply: str) -> Iterator[Any]:
-    """Every JSON value that starts at a `[` or `{` of the reply, in order (fences and chatter
-    around them are skipped)."""
-    decoder = json.JSONDecoder()
-    for match in re.finditer(r"[\[{]", reply):
-        try:
-            yield decoder.raw_decode(reply, match.start())[0]
-        except ValueError:
-            continue
-
-
 def _findings_list(value: Any) -> list[dict[str, Any]] | None:
     """The list of objects a JSON value is or holds (one object, or an object around a list)."""
     if isinstance(value, dict):
@@ -71,7 +59,7 @@ def _findings_list(value: Any) -> list[dict[str, Any]] | None:
 def parse_reply(reply: str) -> list[tuple[str, str]]:
     """(category as written, the quoted words) from the model's reply: the first list of objects
     in it, fenced or with chatter around it; UnreadableReply when there is none."""
-    for value in _json_values(reply):
+    for value in json_values(reply):
         items = _findings_list(value)
         if items is not None:
             return [(str(i.get("category", "")), str(i.get("words") or "")) for i in items]
@@ -79,7 +67,7 @@ def parse_reply(reply: str) -> list[tuple[str, str]]:
 
 
 def _complete_list(text: str) -> bool:
-    return any(_findings_list(v) is not None for v in _json_values(text))
+    return any(_findings_list(v) is not None for v in json_values(text))
 
 
 def known_category(name: str) -> Category | None:

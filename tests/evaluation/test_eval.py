@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from drafter.core.errors import InputError
-from drafter.core.settings import Settings
+from drafter.core.settings import load_settings
 from drafter.drafting.parts import parse_prompt_spec
 from drafter.evaluation import measures
 from drafter.evaluation.scoring import verdict_measures
@@ -404,7 +404,7 @@ def test_two_runs_side_by_side(
     # v2's short reply cites [9], past the sources the reply sees (the first `reply_sources` of
     # those retrieved): per item 1 of 2 reply citations is invalid
     v2_items = {i["id"]: i for i in report["items"]}
-    seen = min(Settings().reply_sources, len(v2_items["knee"]["sources"]))
+    seen = min(load_settings().reply_sources, len(v2_items["knee"]["sources"]))
     assert seen < 9
     assert v2_items["knee"]["citations"]["issues"] == [
         f"reply: [9] names no source (there are {seen})"

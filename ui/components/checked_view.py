@@ -88,6 +88,7 @@ def check_saved(
         flagged=flagged,
         checker=services.evidence_checker(),
         settings=services.settings,
+        judge=services.evidence_judge(),
     )
 
 
