@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from drafter.backends.base import ChatBackend, GenerationError
+from drafter.backends.local_model import BUNDLED
 from drafter.core.question import PatientQuestion
 from drafter.core.records import Filters
 from drafter.core.secrets import scrub
@@ -145,7 +146,7 @@ def draft_page(
         with _stage(draft, spec.name, listener):
             assembled = (
                 _assembled(draft, plan.headings, text, checker, listener)
-                if spec.name == "explainer" and settings.explainer_mode == "assembled"
+                if spec.name == "explainer" and assembles_first(settings, llm)
                 else None
             )
             problems: list[str] = []
@@ -212,6 +213,15 @@ def _assembled(
         listener.on_stage(f"explainer ({ASSEMBLED})")
         listener.on_token("explainer", article)
     return article
+
+
+def assembles_first(settings: Settings, llm: ChatBackend) -> bool:
+    """Whether the More Info is assembled from the sources before the model is asked:
+    `explainer_mode` assembled, or auto with the bundled model (docs/benchmarks.md, "Generated
+    or assembled More Info")."""
+    if settings.explainer_mode == "auto":
+        return llm.model_id == f"local:{BUNDLED.name}"
+    return settings.explainer_mode == "assembled"
 
 
 def check_evidence(

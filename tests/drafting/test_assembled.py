@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from drafter.backends.base import LangChainBackend
+from drafter.backends.local_model import BUNDLED
 from drafter.core.question import PatientQuestion
 from drafter.drafting.assembled import assemble_explainer, candidates, fixed_texts
 from drafter.drafting.evidence import EvidenceChecker
@@ -17,7 +19,7 @@ from drafter.drafting.sentences import strip_citations
 from drafter.drafting.sources import Source
 from tests.conftest import SampleKb
 from tests.support.drafting_kit import draft_on
-from tests.support.fakes import scripted_backend
+from tests.support.fakes import ScriptedChatModel, scripted_backend
 
 STATIN = "Since starting atorvastatin two months ago my thighs ache. Should I stop the statin?"
 FAQ = (
@@ -113,3 +115,20 @@ def test_assembled_mode_asks_the_model_for_no_explainer(sample_kb: SampleKb) -> 
     assert draft.explainer_origin == "assembled"
     assert missing_headings(draft.explainer, draft.sections) == []
     assert not [p for p in draft.problems if p.startswith("explainer:")]
+
+
+def test_auto_mode_assembles_with_the_bundled_model_and_lets_another_model_write(
+    sample_kb: SampleKb,
+) -> None:
+    question = PatientQuestion(STATIN, "50-59", "male")
+    assert sample_kb.settings.explainer_mode == "auto"  # the default
+    written = "Hello, muscle aches on a statin are common [1]."
+    asked = {}
+    for model_id in (f"local:{BUNDLED.name}", "openai:gpt-4o-mini"):
+        model = ScriptedChatModel(replies=["Muscle Aches on a Statin", written, written, written])
+        backend = LangChainBackend(model, model_id, remote=False, retries=0)
+        draft = draft_on(sample_kb, question, backend)
+        asked[model_id] = explainer_calls(model)
+        if model_id.startswith("local:"):
+            assert draft.explainer_origin == "assembled"
+    assert asked == {f"local:{BUNDLED.name}": 0, "openai:gpt-4o-mini": 2}

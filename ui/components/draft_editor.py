@@ -21,7 +21,8 @@ def draft_editor(opened: OpenQuestion, current: Version) -> None:
     if details.get("explainer_origin") == "assembled":
         st.info(
             "The More Info was assembled from the sources, sentence by sentence, each cited "
-            "(the model's own text failed its checks, or DRAFTER_EXPLAINER_MODE=assembled)."
+            "(the bundled model's default, DRAFTER_EXPLAINER_MODE=auto; or the model's own "
+            "text failed its checks)."
         )
     for problem in details.get("problems", []):
         st.warning(f"Check: {md(problem)}")
