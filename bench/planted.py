@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import need_shared, percentiles  # noqa: E402
 from drafter.core.settings import load_settings  # noqa: E402
 from drafter.drafting.evidence import EvidenceChecker, SentenceCheck, SourceText  # noqa: E402
+from drafter.drafting.judge import EvidenceJudge  # noqa: E402
 from drafter.evaluation.planted import (  # noqa: E402
     EXPECTED,
     KINDS,
@@ -111,7 +112,9 @@ def load(path: Path) -> list[PlantedCase]:
     ]
 
 
-def evaluate(checker: EvidenceChecker, cases: list[PlantedCase]) -> tuple[dict, list[float]]:
+def evaluate(
+    checker: EvidenceChecker, cases: list[PlantedCase], judge: EvidenceJudge | None = None
+) -> tuple[dict, list[float]]:
     caught: dict[str, Counter[str]] = defaultdict(Counter)
     untouched: Counter[str] = Counter()
     seconds = []
@@ -121,6 +124,8 @@ def evaluate(checker: EvidenceChecker, cases: list[PlantedCase]) -> tuple[dict, 
         checks = checker.check(
             {"reply": case.reply}, asked=case.asked, sources=sources, flagged=case.flagged
         )
+        if judge is not None:
+            checks = judge(checks)
         seconds.append(time.perf_counter() - started)
         planted = _planted(checks, case.planted)
         tally = caught[case.kind]
@@ -167,8 +172,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", nargs="?", default="run", choices=("run", "build"))
     parser.add_argument("--split", default="test", help="dev, test or all")
+    parser.add_argument(
+        "--judge",
+        action="store_true",
+        help="also run the LLM judge (DRAFTER_CHECK_JUDGE) on the configured chat model",
+    )
     args = parser.parse_args()
-    services = Services(load_settings())
+    services = Services(load_settings(**({"check_judge": True} if args.judge else {})))
+    judge = services.evidence_judge()
     if args.command == "build":
         cases = plant_all(sample_items(services))
         SET.write_text("".join(json.dumps(c.to_json()) + "\n" for c in cases), encoding="utf-8")
@@ -180,7 +191,7 @@ def main() -> int:
     for name, cases in sets.items():
         chosen = [c for c in cases if args.split in ("all", c.split)]
         if chosen:
-            found, seconds = evaluate(checker, chosen)
+            found, seconds = evaluate(checker, chosen, judge)
             report(f"{name} ({args.split}, {len(chosen)} cases)", found, seconds)
     # a re-check after an edit: one sentence changed, the rest cached
     case = sets["sample"][0]
