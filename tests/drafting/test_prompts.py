@@ -21,6 +21,7 @@ VALUES = {
     "doctor_note": "",
     "sections": "## Symptoms, ## Causes, ## Management, ## When to see a doctor, ## Conclusion",
     "categories": "- chest_pain: Chest pain\n- stroke: Possible stroke",
+    "pairs": '<pair n="1">\nSOURCE: Take 20 mg a day.\nDRAFT: Take 200 mg a day.\n</pair>',
 }
 
 
