@@ -51,6 +51,28 @@ class ChatBackend(Protocol):
     ) -> Iterator[str]: ...
 
 
+def read_reply(
+    backend: ChatBackend,
+    messages: Sequence[Message],
+    *,
+    max_tokens: int,
+    timeout: float,
+    what: str,
+    done: Callable[[str, str], bool] | None = None,
+) -> str:
+    """One short call's whole reply at temperature 0, read until `done(reply, last_piece)` says
+    it is complete or the model stops; TimeoutError ("the model gave no `what` within ...")
+    once it has taken longer than `timeout` seconds."""
+    started, reply = time.monotonic(), ""
+    for piece in backend.stream(messages, max_tokens=max_tokens, temperature=0.0):
+        reply += piece
+        if done is not None and done(reply, piece):
+            break
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"the model gave no {what} within {timeout:g} s")
+    return reply
+
+
 def to_langchain(messages: Sequence[Message]) -> list[BaseMessage]:
     kinds: dict[str, Callable[[str], BaseMessage]] = {
         "system": lambda text: SystemMessage(content=text),

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from drafter.backends.base import ChatBackend
+from drafter.backends.base import ChatBackend, read_reply
 from drafter.core.errors import BackendUnavailableError
 from drafter.core.text import json_values
 from drafter.drafting.evidence import SentenceCheck
@@ -74,7 +73,6 @@ class EvidenceJudge:
     timeout: float
     max_pairs: int = MAX_PAIRS
     cache_size: int = 4096
-    clock: Callable[[], float] = time.monotonic
     last_error: str = ""
     _answers: OrderedDict[tuple[str, str], Answer] = field(default_factory=OrderedDict, repr=False)
 
@@ -93,15 +91,14 @@ class EvidenceJudge:
         return out
 
     def _ask(self, pairs: list[tuple[str, str]]) -> None:
-        messages = judge_messages(pairs)
-        started, reply = self.clock(), ""
         try:
-            for piece in self.backend.stream(
-                messages, max_tokens=16 + TOKENS_PER_PAIR * len(pairs), temperature=0.0
-            ):
-                reply += piece
-                if self.clock() - started > self.timeout:
-                    raise TimeoutError(f"the judge gave no answer within {self.timeout:g} s")
+            reply = read_reply(
+                self.backend,
+                judge_messages(pairs),
+                max_tokens=16 + TOKENS_PER_PAIR * len(pairs),
+                timeout=self.timeout,
+                what="judgement",
+            )
             answers = parse_judgement(reply, len(pairs))
         except (BackendUnavailableError, TimeoutError, UnreadableJudgement) as exc:
             self.last_error = str(exc)

@@ -5,12 +5,11 @@ finds joins the other layers' findings, and an empty answer removes nothing."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from drafter.backends.base import ChatBackend
+from drafter.backends.base import ChatBackend, read_reply
 from drafter.core.text import STRAIGHT_QUOTES, cut, fence, json_values
 from drafter.triage.categories import Category, categories
 from drafter.triage.findings import Finding, Span
@@ -132,11 +131,11 @@ class LLMLayer:
     def ask(self, messages: list[Message]) -> str:
         """The model's reply, read until it holds a whole JSON list; TimeoutError after
         `timeout` seconds (a remote call's own timeout is the same setting)."""
-        started, reply = time.monotonic(), ""
-        for piece in self.backend.stream(messages, max_tokens=MAX_TOKENS, temperature=0.0):
-            reply += piece
-            if "]" in piece and _complete_list(reply):
-                break
-            if time.monotonic() - started > self.timeout:
-                raise TimeoutError(f"the model gave no triage within {self.timeout:g} s")
-        return reply
+        return read_reply(
+            self.backend,
+            messages,
+            max_tokens=MAX_TOKENS,
+            timeout=self.timeout,
+            what="triage",
+            done=lambda reply, piece: "]" in piece and _complete_list(reply),
+        )
