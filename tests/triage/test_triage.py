@@ -222,3 +222,29 @@ def test_a_condition_merely_named_is_not_a_finding_but_one_happening_now_is(
     text: str, found: list[str]
 ) -> None:
     assert [f.category for f in lexicon_findings(text)] == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # a teenager's handful of pills is self-harm as well as an overdose; a toddler's is not
+        ("took loads of paracetamol at school. im 15", {"overdose", "self_harm_minor"}),
+        ("My 2 year old took a handful of tablets from my bag", {"overdose", "child_poisoning"}),
+        ("took like 15 ibuprofen and half a bottle of vodka last nite", {"overdose"}),
+        ("17 and i dont want to live anymore", {"suicidal_thoughts", "self_harm_minor"}),
+        # an adult's suicidal words reported by a friend are a flag; a hypothetical colleague not
+        ("my friend says she wants to kill herself", {"suicidal_thoughts"}),
+        ("How should you respond if a colleague tells you they are thinking about suicide?", set()),
+        # words that only look like the flag
+        ("I have hay fever every spring and feel confused about which spray to use", set()),
+        ("No vomit, no blood, just a burning tummy when I'm hungry", set()),
+        ("I vomited blood this morning", {"heavy_bleeding"}),
+        ("I sneezed and there's a bright red patch in the white of my eye", set()),
+        ("a dark patch in my left eye's vision since this morning", {"vision_loss"}),
+        ("I don't want to go on a strict diet, just small changes", set()),
+        ("I don't want to go on like this", {"suicidal_thoughts"}),
+        ("Baby is 4 months. I eat normally, I take the vitamins from pregnancy still", set()),
+    ],
+)  # fmt: skip
+def test_lexicon_reads_who_did_what(text: str, found: set[str]) -> None:
+    assert {f.category for f in lexicon_findings(text)} == found
