@@ -59,6 +59,8 @@ def main() -> int:
         f"{args.split} (labelled)": SETS / "triage" / f"{args.split}.jsonl",
         f"routine_{args.split}": SETS / "triage" / f"routine_{args.split}.jsonl",
         "red_flags.jsonl": SETS / "red_flags.jsonl",
+        # batches by writers who saw no code and no earlier message, kept out of the splits
+        **{f"fresh/{p.name}": p for p in sorted((SETS / "triage" / "fresh").glob("*.jsonl"))},
     }
     rows: dict[str, dict[str, dict[str, object]]] = {}
     for config, triager in configs.items():

@@ -72,3 +72,19 @@ def test_out_of_fold_scores_leave_one_writer_out() -> None:
         {"id": "r-2", "kind": "routine"},
     ]
     assert writer_folds(rows) == [0, 0, 1, 1, 0, 1]
+
+
+def test_held_out_batches_stay_out_of_the_splits() -> None:
+    """The fresh batches (knowledge/eval/triage/fresh/) are read by nothing that trains or tunes:
+    none of their ids is in a split, and each line is a labelled line whose evidence is the
+    patient's own words."""
+    split = set(all_rows())
+    held = sorted((SETS / "fresh").glob("*.jsonl"))
+    assert len(held) >= 2
+    for path in held:
+        rows = read(path)
+        assert not {str(r["id"]) for r in rows} & split, path.name
+        for row in rows:
+            assert row["kind"] in {"positive", "hard_negative", "routine"}, row["id"]
+            assert bool(row["red_flags"]) == (row["kind"] == "positive"), row["id"]
+            assert all(e in row["question"] for e in row.get("evidence") or []), row["id"]
