@@ -84,6 +84,11 @@ def rates(hit: np.ndarray, labels: np.ndarray) -> tuple[float, float, float]:
     return float(category_recall), float(any_recall), float(false_alarms)
 
 
+def message_labels(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> np.ndarray:
+    """Each message's categories (messages × categories, boolean)."""
+    return np.array([[n in (r.get("red_flags") or []) for n in names] for r in rows])
+
+
 def tune_thresholds(
     scores: np.ndarray,
     rows: Sequence[dict[str, Any]],
@@ -98,7 +103,7 @@ def tune_thresholds(
     within the budget.
     `found` (messages × categories) is what the other layers already flag: recall they have is
     no gain, and a false alarm they raise costs nothing more."""
-    labels = np.array([[n in (r.get("red_flags") or []) for n in names] for r in rows])
+    labels = message_labels(rows, names)
     found = np.zeros_like(labels) if found is None else found
     steps = np.full(len(names), len(GRID) - 1)
     # Some messages without a flag score over any threshold (a past stroke reads like a stroke
@@ -225,7 +230,7 @@ def train(
          for r in rows]
     )  # fmt: skip
     thresholds = tune_thresholds(scores, rows, names, found=found)
-    labels = np.array([[n in (r.get("red_flags") or []) for n in names] for r in rows])
+    labels = message_labels(rows, names)
     category, any_flag, false_alarms = rates(found | (scores >= thresholds), labels)
     report(
         f"out of fold, with the lexicon: any-flag recall {any_flag:.3f}, category recall "
