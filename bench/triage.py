@@ -1,7 +1,8 @@
 """Triage: recall, false alarms and latency of each layer and of all together, on the labelled
 test split (never tuned on), the routine questions, knowledge/eval/red_flags.jsonl and 300 real
 questions from ../shared/data (K-QA and doctor_qa patient questions: every flag raised listed);
-the lexicon layer alone is the baseline each figure is a ratio against.
+the lexicon layer alone is the baseline each figure is a ratio against, and the semantic layer
+on PyTorch the baseline of its ONNX Runtime latency (same findings expected).
 
     .venv/bin/python bench/triage.py [--split test] [--real 300]
 """
@@ -22,7 +23,9 @@ from drafter.core.settings import load_settings  # noqa: E402
 from drafter.evaluation.sets import load_eval_set  # noqa: E402
 from drafter.evaluation.triage import evaluate_triage  # noqa: E402
 from drafter.services import Services  # noqa: E402
-from drafter.triage.stage import Triager  # noqa: E402
+from drafter.triage.semantic import SemanticLayer, SemanticModel  # noqa: E402
+from drafter.triage.stage import Layer, Triager  # noqa: E402
+from knowledge.embeddings import local_embedder  # noqa: E402
 
 SETS = Path(__file__).resolve().parents[1] / "knowledge" / "eval"
 
@@ -39,6 +42,33 @@ def real_questions(n: int) -> list[str]:
         texts = [t for t in texts if 20 <= len(t) <= 6000]
         found += random.Random(f"triage:{parts[0]}").sample(texts, min(n // 2, len(texts)))
     return found
+
+
+def runtimes(full: Triager, paths: list[Path]) -> None:
+    """The semantic layer on ONNX Runtime (what ships) against PyTorch, same process, same texts:
+    latency of the layer and how many messages' findings differ."""
+    model = SemanticModel.load()
+    if model is None or "semantic" not in full.layers:
+        return
+    layers: dict[str, Layer] = {
+        "onnx": full.layers["semantic"],
+        "torch": SemanticLayer(model, local_embedder(runtime="torch").embed),
+    }
+    texts = [item.question for path in paths for item in load_eval_set(path).items]
+    seconds: dict[str, list[float]] = {name: [] for name in layers}
+    found: dict[str, list[list[str]]] = {name: [] for name in layers}
+    for name, layer in layers.items():
+        layer("warm up")
+        for text in texts:
+            t0 = time.perf_counter()
+            found[name].append(sorted(f.category for f in layer(text)))
+            seconds[name].append(time.perf_counter() - t0)
+    (o50, o95), (t50, t95) = percentiles(seconds["onnx"]), percentiles(seconds["torch"])
+    differ = sum(a != b for a, b in zip(found["onnx"], found["torch"], strict=True))
+    print(f"\n## Semantic layer: ONNX Runtime against PyTorch ({len(texts)} messages)\n\n"
+          f"| runtime | p50 ms | p95 ms |\n|---|---|---|\n| PyTorch | {t50:.1f} | {t95:.1f} |\n"
+          f"| ONNX Runtime | {o50:.1f} | {o95:.1f} |\n\np95 x{o95 / t95:.2f} of PyTorch's; "
+          f"messages whose findings differ: {differ}")  # fmt: skip
 
 
 def main() -> int:
@@ -85,6 +115,7 @@ def main() -> int:
     for category, c in per.items():
         print(f"| {category} | {c['found']} / {c['expected']} | {c['recall']:.2f} |")
 
+    runtimes(full, [sets[f"{args.split} (labelled)"], sets[f"routine_{args.split}"]])
     questions = real_questions(args.real)
     if questions:
         seconds, flagged = [], []

@@ -59,7 +59,7 @@ class Services:
                 return OpenAIEmbedder(
                     s.openai_embedding_model, key, s.openai_base_url, s.request_timeout
                 )
-            return local_embedder(s.local_embedding_model)
+            return local_embedder(s.local_embedding_model, s.local_embedding_runtime)
 
         return self._once("embedder", build)
 
