@@ -88,3 +88,25 @@ def test_remembered_embeds_each_text_once() -> None:
     assert calls == [["ab", "c"], ["de"]]
     assert first.tolist() == [[2.0], [1.0], [2.0]]
     assert again.tolist() == [[1.0], [2.0]]
+
+
+def test_the_fast_span_lookup_finds_what_negspacy_scans_for() -> None:
+    """`context._within` (bisecting sorted spans) yields, per sub-sentence, exactly the spans
+    negspacy's own scan over every span does, so NegEx's verdicts are unchanged."""
+    from negspacy.negation import Negex
+
+    text = (
+        "No chest pain. But my left arm went numb an hour ago, then it came back, "
+        "and my dad had a stroke. I can't feel my face now! Words across. Sentences here."
+    )
+    nlp = context.pipeline()
+    doc = nlp.get_pipe("sentencizer")(nlp.make_doc(text))
+    doc.spans["triage"] = [doc[i : i + n] for n in (1, 2, 5) for i in range(len(doc) - n)]
+    bounds = [(s.start, s.end) for s in doc.sents] + [(0, len(doc)), (3, 9), (4, 5)]
+    for bound in bounds:
+        ours = [(s.start, s.end) for s in context._within(doc, bound, ["triage"])]
+        theirs = [
+            (s.start, s.end) for s in Negex.yield_spans_within_boundary(doc, bound, {"triage"})
+        ]
+        assert sorted(ours) == sorted(theirs)
+        assert theirs  # every boundary here holds spans: the comparison is not of empties
