@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,7 @@ class OnnxEncoder:
             graph(model, model_dir), options, providers=["CPUExecutionProvider"]
         )
         self.tokenizer = model.tokenizer
+        self._tokenizing = threading.Lock()
         self.max_tokens = int(model.max_seq_length)
         self.normalize = len(list(model)) == 3
 
@@ -135,9 +137,16 @@ class OnnxEncoder:
         return out
 
     def _batch(self, texts: list[str]) -> np.ndarray:
-        tokens = self.tokenizer(
-            texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="np"
-        )
+        with (
+            self._tokenizing
+        ):  # a fast tokenizer's shared state: "Already borrowed" in some versions
+            tokens = self.tokenizer(
+                texts,
+                padding=True,
+                truncation=True,
+                max_length=self.max_tokens,
+                return_tensors="np",
+            )
         feed = {name: tokens[name].astype(np.int64) for name in INPUTS}
         hidden = self.session.run(None, feed)[0]
         mask = feed["attention_mask"][..., None].astype(np.float32)

@@ -75,3 +75,21 @@ def test_a_failing_runtime_falls_back_to_pytorch(
     embedder = LocalEmbedder(bundled_minilm_path())
     assert embedder.running_on == "torch"
     assert np.allclose(embedder.embed(TEXTS), torch_vectors[: len(TEXTS)], atol=1e-6)
+
+
+def test_threads_embedding_at_once_get_the_same_vectors(
+    torch_vectors: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app embeds from several threads: the fast tokenizer's shared state must not break
+    ("Already borrowed") or mix up their texts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    onnx = LocalEmbedder(bundled_minilm_path())
+    onnx.embed(["warm"])
+    batches = [TEXTS[i:] + TEXTS[:i] for i in range(len(TEXTS))] * 8
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(onnx.embed, batches))
+    for batch, vectors in zip(batches, results, strict=True):
+        expected = torch_vectors[[TEXTS.index(t) for t in batch]]
+        assert (vectors * expected).sum(axis=1).min() > 0.9999
