@@ -137,9 +137,8 @@ class OnnxEncoder:
         return out
 
     def _batch(self, texts: list[str]) -> np.ndarray:
-        with (
-            self._tokenizing
-        ):  # a fast tokenizer's shared state: "Already borrowed" in some versions
+        # One call at a time: a fast tokenizer's shared state ("Already borrowed" in some versions).
+        with self._tokenizing:
             tokens = self.tokenizer(
                 texts,
                 padding=True,
